@@ -1,0 +1,71 @@
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import type { StoragePort } from "../../src/index.ts";
+
+/**
+ * Every room's storage and alarm in one SQLite database: a file in
+ * `dataDir`, or memory. Writes are synchronous, so a frame the room has
+ * acknowledged is on disk before the acknowledgement is sent.
+ */
+export class SqliteRooms {
+  private readonly db: Database;
+
+  constructor(dataDir?: string) {
+    if (dataDir) mkdirSync(dataDir, { recursive: true });
+    this.db = new Database(dataDir ? `${dataDir.replace(/\/+$/, "")}/rooms.sqlite` : ":memory:", { create: true, strict: true });
+    this.db.run("PRAGMA journal_mode = WAL");
+    this.db.run("CREATE TABLE IF NOT EXISTS storage (room TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (room, key)) WITHOUT ROWID");
+    this.db.run("CREATE TABLE IF NOT EXISTS alarms (room TEXT PRIMARY KEY, at INTEGER NOT NULL)");
+  }
+
+  /** The storage port of one room. */
+  storage(room: string): StoragePort {
+    const db = this.db;
+    return {
+      async get(key) {
+        const row = db.query<{ value: string }, [string, string]>("SELECT value FROM storage WHERE room = ? AND key = ?").get(room, key);
+        return row?.value;
+      },
+      async put(key, value) {
+        db.query("INSERT OR REPLACE INTO storage (room, key, value) VALUES (?, ?, ?)").run(room, key, value);
+      },
+      async delete(key) {
+        return db.query("DELETE FROM storage WHERE room = ? AND key = ?").run(room, key).changes > 0;
+      },
+      async list({ prefix, start, end, limit, reverse }) {
+        let sql = "SELECT key, value FROM storage WHERE room = ?";
+        const params: (string | number)[] = [room];
+        if (prefix) {
+          sql += " AND key >= ? AND substr(key, 1, length(?)) = ?";
+          params.push(prefix, prefix, prefix);
+        }
+        if (start !== undefined) (sql += " AND key >= ?"), params.push(start);
+        if (end !== undefined) (sql += " AND key < ?"), params.push(end);
+        sql += reverse ? " ORDER BY key DESC" : " ORDER BY key ASC";
+        if (limit !== undefined) (sql += " LIMIT ?"), params.push(limit);
+        const rows = db.query<{ key: string; value: string }, (string | number)[]>(sql).all(...params);
+        return rows.map((row) => [row.key, row.value]);
+      },
+    };
+  }
+
+  setAlarm(room: string, at: number): void {
+    this.db.query("INSERT OR REPLACE INTO alarms (room, at) VALUES (?, ?)").run(room, at);
+  }
+
+  getAlarm(room: string): number | null {
+    return this.db.query<{ at: number }, [string]>("SELECT at FROM alarms WHERE room = ?").get(room)?.at ?? null;
+  }
+
+  deleteAlarm(room: string): void {
+    this.db.query("DELETE FROM alarms WHERE room = ?").run(room);
+  }
+
+  alarms(): { room: string; at: number }[] {
+    return this.db.query<{ room: string; at: number }, []>("SELECT room, at FROM alarms").all();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

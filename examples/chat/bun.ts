@@ -1,0 +1,20 @@
+import { bunRooms } from "../../adapters/bun/index.ts";
+import { chatApp } from "./app.ts";
+import { chat } from "./room.ts";
+
+// PORT=8787 DATA_DIR=./.data HOST=127.0.0.1 bun examples/chat/bun.ts
+const hostname = process.env.HOST ?? "127.0.0.1";
+const port = Number(process.env.PORT ?? 8787);
+const rooms = bunRooms({ rooms: { chat }, dataDir: process.env.DATA_DIR ?? "./.data" });
+const app = chatApp(rooms.app);
+
+const server = Bun.serve({ hostname, port, fetch: app.fetch, websocket: rooms.websocket });
+console.log(`chat listening on http://${hostname}:${server.port}`);
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    rooms.close();
+    server.stop();
+    process.exit(0);
+  });
+}

@@ -1,0 +1,290 @@
+// Browser UI for the chat example, served at "/". Self-contained: inline CSS and script only.
+// The inline script deliberately uses string concatenation and no backslashes,
+// so nothing in it is interpreted by this template literal.
+export const chatPage: string = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Chat</title>
+<style>
+:root{--bg:#f5f6f8;--panel:#fff;--line:#e2e5ea;--text:#1c2228;--muted:#6a7480;--accent:#3a6df0;--ok:#1f9d55;--warn:#d98a06;--err:#c0392b;color-scheme:light dark}
+@media (prefers-color-scheme:dark){:root{--bg:#14171b;--panel:#1c2025;--line:#2c3238;--text:#e5e8eb;--muted:#8c96a0;--accent:#6d94ff;--err:#ff7b6b}}
+*{box-sizing:border-box}
+[hidden]{display:none!important}
+html,body{height:100%;margin:0}
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:var(--bg);color:var(--text)}
+button,input{font:inherit;color:inherit}
+input{width:100%;padding:.6rem .75rem;border:1px solid var(--line);border-radius:8px;background:var(--panel);color:var(--text)}
+input:focus{outline:2px solid var(--accent);outline-offset:-1px}
+button{padding:.6rem 1.1rem;border:0;border-radius:8px;background:var(--accent);color:#fff;font-weight:600;cursor:pointer}
+button:hover{filter:brightness(1.08)}
+button.ghost{background:transparent;color:var(--muted);border:1px solid var(--line);padding:.35rem .8rem;font-weight:500}
+.card{max-width:380px;margin:12vh auto 0;padding:1.75rem;background:var(--panel);border:1px solid var(--line);border-radius:14px;box-shadow:0 4px 20px rgba(0,0,0,.05)}
+.card h1{margin:0 0 1.1rem;font-size:1.3rem}
+label{display:block;margin-bottom:.9rem;font-size:.85rem;color:var(--muted)}
+label input{margin-top:.3rem;font-size:1rem}
+.error{margin:0 0 .9rem;color:var(--err);font-size:.85rem}
+#join button{width:100%}
+#chat-view{display:flex;flex-direction:column;height:100vh;height:100dvh;max-width:1100px;margin:0 auto;background:var(--panel);border-inline:1px solid var(--line)}
+header{display:flex;align-items:center;gap:.75rem;padding:.7rem 1rem;border-bottom:1px solid var(--line)}
+header h1{margin:0;font-size:1.05rem;flex:1;min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.status{display:flex;align-items:center;gap:.4rem;font-size:.8rem;color:var(--muted);white-space:nowrap}
+.status::before{content:"";width:8px;height:8px;border-radius:50%;background:var(--muted)}
+.status[data-state=connected]::before{background:var(--ok)}
+.status[data-state=reconnecting]::before{background:var(--warn)}
+.layout{flex:1;display:flex;min-height:0}
+aside{width:210px;flex:none;padding:.9rem 1rem;border-right:1px solid var(--line);overflow-y:auto;background:var(--bg)}
+aside h2{margin:0 0 .5rem;font-size:.72rem;text-transform:uppercase;letter-spacing:.07em;color:var(--muted)}
+ul{list-style:none;margin:0;padding:0}
+#peers li{padding:.15rem 0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+#peers li.me{font-weight:600}
+#peers .you{font-weight:400;color:var(--muted)}
+#messages{flex:1;overflow-y:auto;padding:1rem;display:flex;flex-direction:column;gap:.7rem}
+.msg .meta{font-size:.78rem;color:var(--muted)}
+.msg .who{font-weight:600;font-size:.88rem;color:var(--text);margin-right:.45rem}
+.msg.mine .who{color:var(--accent)}
+.msg .body{white-space:pre-wrap;overflow-wrap:anywhere}
+.note{font-size:.78rem;color:var(--muted);text-align:center}
+.notice{margin:0;padding:0 1rem;min-height:1.2em;font-size:.78rem;color:var(--err)}
+#send{display:flex;gap:.5rem;padding:.4rem 1rem .9rem}
+@media (max-width:600px){
+  #chat-view{border:0}
+  .layout{flex-direction:column}
+  aside{width:auto;max-height:5.5rem;padding:.5rem 1rem;border-right:0;border-bottom:1px solid var(--line)}
+  aside h2{margin-bottom:.25rem}
+  #peers{display:flex;flex-wrap:wrap;gap:0 .9rem}
+  .card{margin:1rem}
+  header{padding:.6rem .75rem}
+  #send{padding:.4rem .75rem .75rem}
+}
+</style>
+</head>
+<body>
+<main id="join-view" class="card">
+  <h1>Join a room</h1>
+  <form id="join" novalidate>
+    <label>Room <input id="room" name="room" maxlength="128" autocomplete="off" autocapitalize="off" spellcheck="false"></label>
+    <label>Your name <input id="user" name="user" maxlength="32" autocomplete="nickname" autocapitalize="off" spellcheck="false"></label>
+    <p id="join-error" class="error" role="alert" hidden></p>
+    <button type="submit">Join</button>
+  </form>
+</main>
+<div id="chat-view" hidden>
+  <header>
+    <h1 id="room-name"></h1>
+    <span id="status" class="status" role="status"></span>
+    <button id="leave" type="button" class="ghost">Leave</button>
+  </header>
+  <div class="layout">
+    <aside><h2>Here now</h2><ul id="peers"></ul></aside>
+    <ul id="messages" aria-live="polite"></ul>
+  </div>
+  <p id="notice" class="notice"></p>
+  <form id="send" autocomplete="off">
+    <input id="text" name="text" maxlength="2000" placeholder="Write a message…" aria-label="Message">
+    <button type="submit">Send</button>
+  </form>
+</div>
+<script>
+(function () {
+  "use strict";
+  var ROOM_RE = /^[A-Za-z0-9._~-]{1,128}$/;
+  var USER_RE = /^[A-Za-z0-9_-]{1,32}$/;
+  var ws = null, myId = "", room = "", user = "";
+  var leaving = true, attempt = 0, retryTimer = 0, pingTimer = 0;
+  var peers = new Map();
+
+  function el(id) { return document.getElementById(id); }
+  function mk(tag, cls, text) {
+    var n = document.createElement(tag);
+    if (cls) n.className = cls;
+    if (text != null) n.textContent = text;
+    return n;
+  }
+  // localStorage can throw (private mode, disabled storage); it is only a convenience.
+  function load(k) { try { return localStorage.getItem(k) || ""; } catch (e) { return ""; } }
+  function store(k, v) { try { localStorage.setItem(k, v); } catch (e) {} }
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function hhmm(d) { return pad(d.getHours()) + ":" + pad(d.getMinutes()); }
+
+  var params = new URLSearchParams(location.search);
+  el("room").value = params.get("room") || load("chat.room") || "lobby";
+  el("user").value = params.get("user") || load("chat.user") || "";
+  (el("user").value ? el("room") : el("user")).focus();
+
+  function setStatus(state, text) {
+    el("status").setAttribute("data-state", state);
+    el("status").textContent = text;
+  }
+  function notice(text) { el("notice").textContent = text; }
+  function joinError(text) { el("join-error").textContent = text; el("join-error").hidden = !text; }
+
+  el("join").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var r = el("room").value.trim(), u = el("user").value.trim();
+    var err = !ROOM_RE.test(r) ? "Room must be 1–128 characters: letters, digits, and . _ ~ -"
+      : !USER_RE.test(u) ? "Name must be 1–32 characters: letters, digits, and _ -" : "";
+    joinError(err);
+    if (err) return;
+    room = r; user = u;
+    store("chat.room", r); store("chat.user", u);
+    el("room-name").textContent = "#" + room;
+    document.title = room + " · Chat";
+    el("messages").textContent = "";
+    el("peers").textContent = "";
+    notice("");
+    el("join-view").hidden = true;
+    el("chat-view").hidden = false;
+    leaving = false; attempt = 0;
+    connect();
+    el("text").focus();
+  });
+
+  function connect() {
+    clearTimeout(retryTimer);
+    setStatus(attempt ? "reconnecting" : "connecting", attempt ? "reconnecting…" : "connecting…");
+    var url = (location.protocol === "https:" ? "wss:" : "ws:") + "//" + location.host +
+      "/rooms/chat/" + encodeURIComponent(room) + "?user=" + encodeURIComponent(user);
+    var sock;
+    try { sock = new WebSocket(url); } catch (e) { scheduleReconnect(); return; }
+    ws = sock;
+    // Each handler checks sock === ws so events from a replaced or abandoned socket are ignored.
+    sock.onopen = function () { if (sock === ws) startPing(); };
+    sock.onmessage = function (ev) { if (sock === ws) handle(ev.data); };
+    sock.onclose = function () {
+      if (sock !== ws) return;
+      ws = null;
+      stopPing();
+      if (!leaving) scheduleReconnect();
+    };
+  }
+
+  function scheduleReconnect() {
+    clearTimeout(retryTimer);
+    setStatus("reconnecting", "disconnected — reconnecting…");
+    var base = Math.min(10000, 250 * Math.pow(2, attempt));
+    attempt = Math.min(attempt + 1, 16);
+    // "Equal jitter": half fixed, half random, so many clients don't reconnect in lockstep.
+    retryTimer = setTimeout(connect, base / 2 + Math.random() * base / 2);
+  }
+
+  function startPing() {
+    stopPing();
+    pingTimer = setInterval(function () {
+      if (ws && ws.readyState === WebSocket.OPEN) ws.send("ping");
+    }, 25000);
+  }
+  function stopPing() { clearInterval(pingTimer); }
+
+  function handle(raw) {
+    if (raw === "pong") return;
+    var msg;
+    try { msg = JSON.parse(raw); } catch (e) { return; }
+    if (!msg || typeof msg !== "object") return;
+    var d = msg.data || {};
+    switch (msg.type) {
+      case "welcome":
+        attempt = 0;
+        myId = d.id || "";
+        if (d.user) user = d.user;
+        peers.clear();
+        (d.peers || []).forEach(function (p) { peers.set(p.id, p.user); });
+        renderPeers();
+        el("messages").textContent = "";
+        (d.history || []).forEach(function (m) { addMessage(m); });
+        scrollDown();
+        setStatus("connected", "connected");
+        notice("");
+        break;
+      case "joined":
+        peers.set(d.id, d.user); renderPeers(); addNote(d.user + " joined");
+        break;
+      case "left":
+        peers.delete(d.id); renderPeers(); addNote(d.user + " left");
+        break;
+      case "said":
+        addMessage(d);
+        break;
+      case "error":
+        var e = msg.error || {};
+        notice((e.code ? e.code + ": " : "") + (e.message || "something went wrong"));
+        break;
+    }
+  }
+
+  function renderPeers() {
+    var list = el("peers");
+    list.textContent = "";
+    var all = Array.from(peers, function (p) { return { id: p[0], user: String(p[1]) }; });
+    all.sort(function (a, b) {
+      return (b.id === myId) - (a.id === myId) || a.user.localeCompare(b.user);
+    });
+    all.forEach(function (p) {
+      var li = mk("li", p.id === myId ? "me" : "", p.user);
+      if (p.id === myId) li.appendChild(mk("span", "you", " (you)"));
+      list.appendChild(li);
+    });
+  }
+
+  function nearBottom() {
+    var m = el("messages");
+    return m.scrollHeight - m.scrollTop - m.clientHeight < 80;
+  }
+  function scrollDown() { var m = el("messages"); m.scrollTop = m.scrollHeight; }
+
+  function addMessage(m) {
+    // Only follow new messages if the reader hasn't scrolled up (or it's our own message).
+    var stick = nearBottom() || m.user === user;
+    var at = new Date(typeof m.at === "number" ? m.at : Date.now());
+    var li = mk("li", "msg" + (m.user === user ? " mine" : ""));
+    var meta = mk("div", "meta");
+    meta.appendChild(mk("span", "who", String(m.user)));
+    var t = mk("time", "", hhmm(at));
+    t.title = at.toLocaleString();
+    meta.appendChild(t);
+    li.appendChild(meta);
+    li.appendChild(mk("div", "body", String(m.text)));
+    el("messages").appendChild(li);
+    if (stick) scrollDown();
+  }
+
+  function addNote(text) {
+    var stick = nearBottom();
+    el("messages").appendChild(mk("li", "note", text));
+    if (stick) scrollDown();
+  }
+
+  el("send").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var input = el("text"), text = input.value;
+    if (!text.trim()) return;
+    if (!ws || ws.readyState !== WebSocket.OPEN) { notice("Not connected — message not sent."); return; }
+    ws.send(JSON.stringify({ type: "say", data: { text: text.slice(0, 2000) } }));
+    input.value = "";
+    input.focus();
+  });
+
+  el("leave").addEventListener("click", function () {
+    leaving = true;
+    clearTimeout(retryTimer);
+    stopPing();
+    var s = ws;
+    ws = null;
+    if (s) s.close(1000, "leave");
+    peers.clear();
+    el("chat-view").hidden = true;
+    el("join-view").hidden = false;
+    document.title = "Chat";
+    el("user").focus();
+  });
+
+  // Coming back online: retry right away instead of waiting out the backoff.
+  window.addEventListener("online", function () {
+    if (!leaving && !ws) { attempt = 0; connect(); }
+  });
+})();
+</script>
+</body>
+</html>
+`;

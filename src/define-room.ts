@@ -1,0 +1,50 @@
+import { RESERVED_TYPES } from "./protocol.ts";
+import type { Emits, Replies, RoomDefinition, Schemas } from "./types.ts";
+
+/**
+ * Defines a room type: the messages it accepts (valibot schemas), what each
+ * one does, and what it does on upgrade, connect, close, alarm and error.
+ * Handler arguments are typed from the schemas and from what `upgrade` returns.
+ *
+ * @example
+ * const counter = defineRoom({
+ *   events: { add: v.object({ by: v.number() }) },
+ *   requests: { total: v.optional(v.object({})) },
+ *   upgrade: (request) => ({ user: new URL(request.url).searchParams.get("user") ?? "anon" }),
+ *   on: {
+ *     async add({ by }, connection, room) {
+ *       const total = ((await room.storage.get<number>("total")) ?? 0) + by;
+ *       await room.storage.put("total", total);
+ *       room.broadcast("total", { total, by: connection.data.user });
+ *     },
+ *   },
+ *   replies: { total: async (_, __, room) => (await room.storage.get<number>("total")) ?? 0 },
+ * });
+ */
+export function defineRoom<
+  const EV extends Schemas = {},
+  const RQ extends Schemas = {},
+  const S extends Schemas = {},
+  D = {},
+  H extends Replies<RQ, D, Emits<S>> = Replies<RQ, D, Emits<S>>,
+>(definition: RoomDefinition<EV, RQ, S, D, H>): RoomDefinition<EV, RQ, S, D, H> {
+  checkHandlers("event", definition.events, definition.on, "on");
+  checkHandlers("request", definition.requests, definition.replies as Record<string, unknown> | undefined, "replies");
+  return definition;
+}
+
+function checkHandlers(kind: string, schemas: Schemas | undefined, handlers: Record<string, unknown> | undefined, field: string): void {
+  for (const type of Object.keys(schemas ?? {})) {
+    if (RESERVED_TYPES.has(type)) {
+      throw new Error(`"${type}" is reserved by the wire protocol and cannot be an ${kind} type; choose another name.`);
+    }
+    if (typeof handlers?.[type] !== "function") {
+      throw new Error(`The ${kind} "${type}" has a schema but no handler; add ${field}.${type}(data, connection, room).`);
+    }
+  }
+  for (const type of Object.keys(handlers ?? {})) {
+    if (!schemas || !Object.hasOwn(schemas, type)) {
+      throw new Error(`${field}.${type} has no schema; add ${kind === "event" ? "events" : "requests"}.${type} with a valibot schema.`);
+    }
+  }
+}

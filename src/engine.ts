@@ -1,0 +1,440 @@
+import { safeParse, type GenericSchema } from "valibot";
+import { makeAttachment } from "./attachment.ts";
+import { RoomError } from "./errors.ts";
+import { resolveLimits, TokenBucket, type RoomLimits } from "./limits.ts";
+import type { Attachment, RoomPorts } from "./ports.ts";
+import {
+  CloseCode,
+  errorFrame,
+  eventFrame,
+  PING,
+  PONG,
+  replyErrorFrame,
+  replyFrame,
+  type ErrorBody,
+  type ErrorCode,
+  type Issue,
+  type RequestId,
+} from "./protocol.ts";
+import { roomStorage } from "./storage.ts";
+import type { AnyRoomDefinition as RoomDefinition, CloseInfo, Connection, Except, HookName, Room, RoomAddress, SendStatus } from "./types.ts";
+
+type AnyConnection = Connection<any, any>;
+type AnyRoom = Room<any, any>;
+type Task = () => unknown;
+
+/**
+ * One room, driven by an adapter: it turns socket events into handler calls
+ * and handler calls into frames. It holds no state that matters across
+ * events (connections are rebuilt from attachments, rate-limit buckets start
+ * full), so an adapter may drop it and build a new one at any time, as
+ * Durable Object hibernation does.
+ */
+export class RoomEngine<S> {
+  readonly room: AnyRoom;
+  private readonly limits: RoomLimits;
+  private readonly connectionsBySocket = new Map<S, ConnectionHandle<S>>();
+  private readonly buckets = new Map<S, TokenBucket>();
+  /** Sockets on their way out (close hook pending) or not yet in (connect hook pending): not listed, not broadcast to. */
+  private readonly closing = new Set<S>();
+  private readonly joining = new Set<S>();
+  private readonly queue: Task[] = [];
+  private busy = false;
+  private drained: (() => void)[] = [];
+  private readonly now: () => number;
+
+  constructor(
+    private readonly definition: RoomDefinition,
+    readonly address: RoomAddress,
+    private readonly ports: RoomPorts<S>,
+  ) {
+    this.limits = resolveLimits(definition.limits);
+    this.now = ports.now ?? Date.now;
+    this.room = this.makeRoom();
+  }
+
+  /** A socket was accepted and carries its attachment: refuse it if the room is full, else run `connect`. */
+  open(socket: S): void {
+    let count = 0;
+    for (const _ of this.ports.sockets.sockets()) count++;
+    if (count > this.limits.maxConnections) {
+      this.ports.sockets.close(socket, CloseCode.tryLater, "room is full; try again later");
+      return;
+    }
+    const connection = this.connection(socket);
+    this.joining.add(socket);
+    const connect = () => {
+      this.joining.delete(socket);
+      return this.definition.connect?.(connection, this.room);
+    };
+    this.enqueue("connect", connection, connect, this.errorTo(socket));
+  }
+
+  /** A frame arrived on `socket`. */
+  message(socket: S, frame: string | ArrayBuffer | ArrayBufferView): void {
+    if (this.closing.has(socket)) return;
+    const size = typeof frame === "string" ? textSize(frame, this.limits.maxMessageBytes) : frame.byteLength;
+    if (size > this.limits.maxMessageBytes) {
+      this.ports.sockets.close(socket, CloseCode.tooBig, `message over ${this.limits.maxMessageBytes} bytes`);
+      return;
+    }
+    if (!this.allow(socket)) return;
+    if (typeof frame !== "string") {
+      this.binary(socket, toBytes(frame));
+      return;
+    }
+    if (frame === PING) {
+      this.ports.sockets.send(socket, PONG);
+      return;
+    }
+    this.text(socket, frame);
+  }
+
+  /** `socket` has closed (or dropped): run `close` once; the connection is gone from `room.connections()` already. */
+  close(socket: S, code: number, reason: string): void {
+    if (this.closing.has(socket)) return;
+    this.closing.add(socket);
+    const connection = this.connection(socket);
+    const info: CloseInfo = { code, reason };
+    this.enqueue("close", connection, () => this.definition.close?.(connection, this.room, info));
+    this.enqueue("close", connection, () => {
+      this.closing.delete(socket);
+      this.joining.delete(socket);
+      this.connectionsBySocket.delete(socket);
+      this.buckets.delete(socket);
+    });
+  }
+
+  /** The room's alarm is due. */
+  alarm(): Promise<void> {
+    return this.run("alarm", undefined, () => this.definition.alarm?.(this.room));
+  }
+
+  /** A plain HTTP request reached the room (the adapter checked that `http` is defined). */
+  http(request: Request): Promise<Response> {
+    return new Promise((resolve) => {
+      this.enqueue("http", undefined, async () => {
+        try {
+          resolve(await this.definition.http!(request, this.room));
+        } catch (error) {
+          resolve(new Response("internal error", { status: 500 }));
+          throw error;
+        }
+      });
+    });
+  }
+
+  /** Resolves once every queued handler has finished. */
+  idle(): Promise<void> {
+    if (!this.busy && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drained.push(resolve));
+  }
+
+  /** The connection object of a socket, built from its attachment on first use. */
+  connection(socket: S): AnyConnection {
+    let connection = this.connectionsBySocket.get(socket);
+    if (!connection) {
+      connection = new ConnectionHandle(socket, this.ports, this.ports.sockets.attachment(socket));
+      this.connectionsBySocket.set(socket, connection);
+    }
+    return connection;
+  }
+
+  private allow(socket: S): boolean {
+    const rateLimit = this.limits.rateLimit;
+    if (!rateLimit) return true;
+    let bucket = this.buckets.get(socket);
+    if (!bucket) this.buckets.set(socket, (bucket = new TokenBucket(rateLimit, this.now())));
+    const verdict = bucket.take(this.now());
+    if (verdict === "ok") return true;
+    if (verdict === "drop-and-warn") {
+      const message = `Too many frames: the limit is ${rateLimit.burst} at once and ${rateLimit.perSecond} per second. Frames are dropped until you slow down.`;
+      this.sendError(socket, "rate_limited", message);
+    } else if (verdict === "close") {
+      this.ports.sockets.close(socket, CloseCode.policy, "rate limit exceeded for too long");
+    }
+    return false;
+  }
+
+  private binary(socket: S, bytes: Uint8Array): void {
+    const handler = this.definition.binary;
+    if (!handler) {
+      this.sendError(socket, "unsupported", "This room does not accept binary frames; send JSON text frames.");
+      return;
+    }
+    const connection = this.connection(socket);
+    this.enqueue("binary", connection, () => handler(bytes, connection, this.room), this.errorTo(socket));
+  }
+
+  private text(socket: S, frame: string): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(frame);
+    } catch {
+      this.sendError(socket, "bad_json", "The frame is not valid JSON; send {\"type\": \"…\", \"data\": …}.");
+      return;
+    }
+    if (typeof message !== "object" || message === null || Array.isArray(message) || typeof (message as { type?: unknown }).type !== "string") {
+      this.sendError(socket, "invalid_message", "Expected a JSON object with a string \"type\".");
+      return;
+    }
+    const { type, id, data } = message as { type: string; id?: unknown; data?: unknown };
+    if (id === undefined) {
+      this.event(socket, type, data);
+    } else if ((typeof id === "string" && id.length > 0 && id.length <= 128) || (typeof id === "number" && Number.isFinite(id))) {
+      this.request(socket, type, id, data);
+    } else {
+      this.sendError(socket, "invalid_message", "A request \"id\" must be a string of 1–128 characters or a finite number.");
+    }
+  }
+
+  private event(socket: S, type: string, data: unknown): void {
+    const schema = own<GenericSchema>(this.definition.events, type);
+    const handler = own(this.definition.on as Record<string, Function> | undefined, type);
+    if (!schema || !handler) {
+      const hint = own(this.definition.requests, type) ? ` "${type}" is a request: send it with an "id".` : "";
+      this.sendError(socket, "unknown_type", `Unknown event type "${type}".${hint}`);
+      return;
+    }
+    const parsed = validate(schema, data);
+    if (!parsed.ok) {
+      this.ports.sockets.send(socket, errorFrame(invalid(type, parsed.issues)));
+      return;
+    }
+    const connection = this.connection(socket);
+    this.enqueue("event", connection, () => handler(parsed.value, connection, this.room), this.errorTo(socket));
+  }
+
+  private request(socket: S, type: string, id: RequestId, data: unknown): void {
+    const schema = own<GenericSchema>(this.definition.requests, type);
+    const handler = own(this.definition.replies as Record<string, Function> | undefined, type);
+    if (!schema || !handler) {
+      const hint = own(this.definition.events, type) ? ` "${type}" is an event: send it without an "id".` : "";
+      const body = { code: "unknown_type", message: `Unknown request type "${type}".${hint}` };
+      this.ports.sockets.send(socket, replyErrorFrame(id, body));
+      return;
+    }
+    const parsed = validate(schema, data);
+    if (!parsed.ok) {
+      this.ports.sockets.send(socket, replyErrorFrame(id, invalid(type, parsed.issues)));
+      return;
+    }
+    const connection = this.connection(socket);
+    this.enqueue(
+      "request",
+      connection,
+      async () => {
+        const result = await handler(parsed.value, connection, this.room);
+        this.ports.sockets.send(socket, replyFrame(id, result));
+      },
+      (body) => this.ports.sockets.send(socket, replyErrorFrame(id, body)),
+    );
+  }
+
+  private sendError(socket: S, code: ErrorCode, message: string): void {
+    this.ports.sockets.send(socket, errorFrame({ code, message }));
+  }
+
+  private errorTo(socket: S): (body: ErrorBody) => void {
+    return (body) => this.ports.sockets.send(socket, errorFrame(body));
+  }
+
+  /**
+   * Handlers of one room run one at a time, in arrival order, so a handler
+   * that awaits storage never interleaves with the next one. A synchronous
+   * handler on an idle room runs at once, without a promise.
+   */
+  private enqueue(during: HookName, connection: AnyConnection | undefined, task: Task, fail?: (body: ErrorBody) => void): void {
+    const guarded = (): unknown => {
+      const onError = (error: unknown) => this.failed(during, connection, error, fail);
+      try {
+        const result = task();
+        return isPromise(result) ? result.then(undefined, onError) : undefined;
+      } catch (error) {
+        onError(error);
+        return undefined;
+      }
+    };
+    if (this.busy) {
+      this.queue.push(guarded);
+      return;
+    }
+    const result = guarded();
+    if (isPromise(result)) {
+      this.busy = true;
+      result.then(() => this.drain());
+    }
+  }
+
+  private drain(): void {
+    while (this.queue.length > 0) {
+      const result = this.queue.shift()!();
+      if (isPromise(result)) {
+        result.then(() => this.drain());
+        return;
+      }
+    }
+    this.busy = false;
+    const waiting = this.drained;
+    this.drained = [];
+    for (const resolve of waiting) resolve();
+  }
+
+  /** Like `enqueue`, but resolves when the task has run. */
+  private run(during: HookName, connection: AnyConnection | undefined, task: Task): Promise<void> {
+    return new Promise((resolve) => {
+      this.enqueue(during, connection, async () => {
+        try {
+          await task();
+        } finally {
+          resolve();
+        }
+      });
+    });
+  }
+
+  private failed(during: HookName, connection: AnyConnection | undefined, error: unknown, fail?: (body: ErrorBody) => void): void {
+    const body: ErrorBody =
+      error instanceof RoomError
+        ? { code: error.code, message: error.message }
+        : { code: "internal", message: "The room failed to handle this message. The error was reported to the room." };
+    fail?.(body);
+    this.report(during, connection, error);
+  }
+
+  private report(during: HookName, connection: AnyConnection | undefined, error: unknown): void {
+    if (error instanceof RoomError) return;
+    const hook = this.definition.error;
+    if (!hook) {
+      console.error(`roomwire: ${this.address.type}/${this.address.name}: ${during} handler threw`, error);
+      return;
+    }
+    try {
+      const result = hook(error, { during, room: this.room, connection });
+      if (isPromise(result)) result.then(undefined, (inner) => console.error("roomwire: the error hook threw", inner));
+    } catch (inner) {
+      console.error("roomwire: the error hook threw", inner);
+    }
+  }
+
+  private makeRoom(): AnyRoom {
+    const { sockets } = this.ports;
+    const storage = roomStorage(this.ports.storage);
+    const alarm = this.ports.alarm;
+    return {
+      type: this.address.type,
+      name: this.address.name,
+      storage,
+      connections: (tag) => {
+        const list: AnyConnection[] = [];
+        for (const socket of sockets.sockets(tag)) if (this.listed(socket)) list.push(this.connection(socket));
+        return list;
+      },
+      broadcast: (type, data, options) => this.broadcast(eventFrame(type, data), options?.except),
+      setAlarm: (at) => alarm.set(typeof at === "number" ? at : at.getTime()),
+      getAlarm: () => alarm.get(),
+      deleteAlarm: () => alarm.delete(),
+    };
+  }
+
+  private listed(socket: S): boolean {
+    return !this.closing.has(socket) && !this.joining.has(socket);
+  }
+
+  private broadcast(frame: string, except: Except | undefined): void {
+    const { sockets } = this.ports;
+    const skip = exceptIds(except);
+    if (sockets.publish && skip.size <= 1 && this.closing.size === 0 && this.joining.size === 0) {
+      let skipped: S | undefined;
+      if (skip.size === 1) {
+        const [id] = skip;
+        for (const [socket, connection] of this.connectionsBySocket) if (connection.id === id) skipped = socket;
+      }
+      if ((skip.size === 0 || skipped !== undefined) && sockets.publish(frame, skipped)) return;
+    }
+    for (const socket of sockets.sockets()) {
+      if (!this.listed(socket)) continue;
+      if (skip.size > 0 && skip.has(this.connection(socket).id)) continue;
+      sockets.send(socket, frame);
+    }
+  }
+}
+
+/** A connection as handlers see it: reads its attachment once, writes through on `setData`. */
+class ConnectionHandle<S> implements AnyConnection {
+  constructor(
+    private readonly socket: S,
+    private readonly ports: RoomPorts<S>,
+    private attachment: Attachment,
+  ) {}
+
+  get id(): string {
+    return this.attachment.id;
+  }
+  get data(): any {
+    return this.attachment.data;
+  }
+  get tags(): readonly string[] {
+    return this.attachment.tags ?? [];
+  }
+  setData(data: unknown): void {
+    const next = makeAttachment(this.attachment.id, data, this.attachment.tags);
+    this.ports.sockets.setAttachment(this.socket, next);
+    this.attachment = next;
+  }
+  send(type: string, data: unknown): SendStatus {
+    return this.ports.sockets.send(this.socket, eventFrame(type, data));
+  }
+  sendBinary(bytes: Uint8Array | ArrayBuffer): SendStatus {
+    return this.ports.sockets.send(this.socket, bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+  }
+  close(code: number = CloseCode.normal, reason = ""): void {
+    this.ports.sockets.close(this.socket, code, reason);
+  }
+}
+
+function exceptIds(except: Except | undefined): Set<string> {
+  if (except === undefined) return new Set();
+  const list = Array.isArray(except) ? except : [except];
+  return new Set(list.map((item: AnyConnection | string) => (typeof item === "string" ? item : item.id)));
+}
+
+function own<T>(record: Record<string, T> | undefined, key: string): T | undefined {
+  return record && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+function validate(schema: GenericSchema, data: unknown): { ok: true; value: unknown } | { ok: false; issues: Issue[] } {
+  const result = safeParse(schema, data);
+  if (result.success) return { ok: true, value: result.output };
+  return {
+    ok: false,
+    issues: result.issues.map((issue) => ({
+      message: issue.message,
+      path: issue.path?.map((item) => item.key as string | number),
+      expected: issue.expected,
+      received: issue.received,
+    })),
+  };
+}
+
+function invalid(type: string, issues: Issue[]): ErrorBody {
+  const first = issues[0];
+  const where = first?.path?.length ? ` at ${first.path.join(".")}` : "";
+  return { code: "invalid_message", message: `Invalid "${type}"${where}: ${first?.message ?? "rejected by its schema"}`, issues };
+}
+
+/** UTF-8 size of a text frame, computed only when the character count cannot decide. */
+function textSize(text: string, limit: number): number {
+  if (text.length * 3 <= limit || text.length > limit) return text.length;
+  return new TextEncoder().encode(text).byteLength;
+}
+
+function toBytes(frame: ArrayBuffer | ArrayBufferView): Uint8Array {
+  if (frame instanceof Uint8Array) return frame;
+  if (ArrayBuffer.isView(frame)) return new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength);
+  return new Uint8Array(frame);
+}
+
+function isPromise(value: unknown): value is Promise<unknown> {
+  return typeof (value as Promise<unknown> | undefined)?.then === "function";
+}

@@ -1,0 +1,68 @@
+/** Per-connection token bucket: `burst` frames at once, refilled at `perSecond`. */
+export interface RateLimit {
+  burst: number;
+  perSecond: number;
+  /** A connection that keeps exceeding the limit this long is closed with 1008. */
+  closeAfterMs: number;
+}
+
+/** Limits of a room type. Every runtime enforces them the same way, in the core. */
+export interface RoomLimits {
+  /** Largest frame accepted, in bytes; larger frames close the connection with 1009. Default 1 MiB. */
+  maxMessageBytes: number;
+  /** Rate limit per connection, or `false` for none. Default 100 frames, 50/s, closed after 3 s of flooding. */
+  rateLimit: RateLimit | false;
+  /** Most open connections in one room; one more is refused with close code 1013. Default 10,000. */
+  maxConnections: number;
+}
+
+export const DEFAULT_LIMITS: RoomLimits = {
+  maxMessageBytes: 1024 * 1024,
+  rateLimit: { burst: 100, perSecond: 50, closeAfterMs: 3000 },
+  maxConnections: 10_000,
+};
+
+/** The serialised size allowed for a connection's data plus roomwire's own fields (the Durable Object attachment limit). */
+export const CONNECTION_DATA_BUDGET = 16 * 1024;
+
+/** Fills in the defaults of a partial `limits` object. */
+export function resolveLimits(limits: Partial<RoomLimits> | undefined): RoomLimits {
+  return { ...DEFAULT_LIMITS, ...limits };
+}
+
+/** What the bucket says about one frame. */
+export type RateVerdict = "ok" | "drop" | "drop-and-warn" | "close";
+
+/**
+ * Token bucket with flood tracking. A flood starts with the first dropped
+ * frame and ends after a full second with no drop; the client is warned once
+ * per flood, and closed when a flood lasts `closeAfterMs`.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+  private floodStart = -1;
+  private lastDrop = -1;
+
+  constructor(private readonly limit: RateLimit, now: number) {
+    this.tokens = limit.burst;
+    this.last = now;
+  }
+
+  take(now: number): RateVerdict {
+    const { burst, perSecond, closeAfterMs } = this.limit;
+    this.tokens = Math.min(burst, this.tokens + ((now - this.last) * perSecond) / 1000);
+    this.last = now;
+    if (this.floodStart >= 0 && now - this.lastDrop >= 1000) this.floodStart = -1;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return "ok";
+    }
+    this.lastDrop = now;
+    if (this.floodStart < 0) {
+      this.floodStart = now;
+      return "drop-and-warn";
+    }
+    return now - this.floodStart >= closeAfterMs ? "close" : "drop";
+  }
+}

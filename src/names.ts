@@ -1,0 +1,6 @@
+const ROOM_NAME = /^[A-Za-z0-9._~-]{1,128}$/;
+
+/** Whether `name` is a valid room name: 1–128 characters of `[A-Za-z0-9._~-]`. */
+export function isRoomName(name: string): boolean {
+  return ROOM_NAME.test(name);
+}

@@ -1,0 +1,53 @@
+import type { SendStatus } from "./types.ts";
+
+/**
+ * The contracts an adapter implements for one room. The core owns every
+ * behaviour; an adapter only moves bytes, stores strings and keeps time.
+ */
+
+/** What roomwire keeps on each socket (a Durable Object attachment); it survives hibernation. */
+export interface Attachment {
+  id: string;
+  data: unknown;
+  tags?: string[];
+}
+
+/** The sockets of one room. `S` is the runtime's socket type. */
+export interface SocketPort<S> {
+  /** Open sockets of the room, optionally only those tagged `tag`. */
+  sockets(tag?: string): Iterable<S>;
+  send(socket: S, frame: string | Uint8Array): SendStatus;
+  close(socket: S, code?: number, reason?: string): void;
+  attachment(socket: S): Attachment;
+  setAttachment(socket: S, attachment: Attachment): void;
+  /**
+   * Optional native fan-out of one text frame to every socket of the room
+   * except `except` (at most one socket). Return false to fall back to a loop over `send`.
+   */
+  publish?(frame: string, except: S | undefined): boolean;
+}
+
+/** Room storage as an adapter sees it: JSON strings under string keys, scoped to one room. */
+export interface StoragePort {
+  get(key: string): Promise<string | undefined>;
+  put(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<boolean>;
+  /** Entries ordered by key (UTF-8 byte order), honouring every option. */
+  list(options: { prefix?: string; start?: string; end?: string; limit?: number; reverse?: boolean }): Promise<[string, string][]>;
+}
+
+/** The room's single wake-up. */
+export interface AlarmPort {
+  set(at: number): Promise<void>;
+  get(): Promise<number | null>;
+  delete(): Promise<void>;
+}
+
+/** Everything one room needs from its runtime. */
+export interface RoomPorts<S> {
+  sockets: SocketPort<S>;
+  storage: StoragePort;
+  alarm: AlarmPort;
+  /** Clock, overridable in tests. Defaults to `Date.now`. */
+  now?: () => number;
+}

@@ -1,0 +1,69 @@
+/**
+ * Wire protocol v1: JSON text frames, `ping`/`pong` heartbeat, error codes and
+ * close codes. Everything a peer can observe on the wire is named here.
+ */
+
+/** Codes carried by `error` frames and by failed `reply` frames. */
+export type ErrorCode =
+  | "bad_json"
+  | "unknown_type"
+  | "invalid_message"
+  | "unsupported"
+  | "rate_limited"
+  | "forbidden"
+  | "internal";
+
+/** Close codes roomwire itself uses. 4000–4999 belong to the application. */
+export const CloseCode = {
+  normal: 1000,
+  goingAway: 1001,
+  policy: 1008,
+  tooBig: 1009,
+  internal: 1011,
+  tryLater: 1013,
+} as const;
+
+/** The text frame a peer sends to check the connection, and its answer. */
+export const PING = "ping";
+export const PONG = "pong";
+
+/** Frame types a client may not use for its own events or requests. */
+export const RESERVED_TYPES: ReadonlySet<string> = new Set(["reply", "error"]);
+
+/** One validation problem, as sent to the client inside `invalid_message`. */
+export interface Issue {
+  message: string;
+  path?: (string | number)[];
+  expected?: string | null;
+  received?: string;
+}
+
+/** The body of an `error` frame or of a failed reply. */
+export interface ErrorBody {
+  code: ErrorCode | (string & {});
+  message: string;
+  issues?: Issue[];
+}
+
+/** A request id as the client sent it. */
+export type RequestId = string | number;
+
+/** Encodes a server event frame. */
+export function eventFrame(type: string, data: unknown): string {
+  return data === undefined ? JSON.stringify({ type }) : JSON.stringify({ type, data });
+}
+
+/** Encodes a successful reply to request `id`. */
+export function replyFrame(id: RequestId, data: unknown): string {
+  return JSON.stringify({ type: "reply", id, data: data ?? null });
+}
+
+/** Encodes a failed reply to request `id`. */
+export function replyErrorFrame(id: RequestId, error: ErrorBody): string {
+  return JSON.stringify({ type: "reply", id, error });
+}
+
+/** Encodes an `error` frame. */
+export function errorFrame(error: ErrorBody): string {
+  return JSON.stringify({ type: "error", error });
+}

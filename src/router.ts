@@ -1,0 +1,111 @@
+import { Hono, type Context } from "hono";
+import { makeAttachment } from "./attachment.ts";
+import { isRoomName } from "./names.ts";
+import type { Attachment } from "./ports.ts";
+import type { AnyRoomDefinition as RoomDefinition, AnyRoomDefinition, RoomAddress } from "./types.ts";
+
+/** Options shared by every runtime's room routes. */
+export interface RoomsOptions {
+  /** Room types by name: `/rooms/<type>/<name>`. */
+  rooms: Record<string, AnyRoomDefinition>;
+  /** Path prefix of the room routes. Default `/rooms`. */
+  prefix?: string;
+  /**
+   * Browser origins allowed to open a room (exact `Origin` values, or a test).
+   * Others get 403 before any room code runs. Requests without an `Origin`
+   * header (non-browser clients) are allowed. Default: every origin.
+   */
+  origins?: readonly string[] | ((origin: string) => boolean);
+}
+
+/** An upgrade the core has checked and authorised: where it goes and what the socket carries. */
+export interface AcceptedUpgrade {
+  address: RoomAddress;
+  definition: RoomDefinition;
+  attachment: Attachment;
+}
+
+/** What a runtime does once the core has decided: accept a socket, or pass a plain request to the room. */
+export interface RoomHost {
+  accept(c: Context, upgrade: AcceptedUpgrade): Response | Promise<Response>;
+  http(c: Context, address: RoomAddress, definition: RoomDefinition): Response | Promise<Response>;
+}
+
+/**
+ * The room routes as a Hono app: routing, room-name rules, the origin
+ * allowlist, the `upgrade` hook and the connection-data budget, the same on
+ * every runtime. Adapters call this; users mount what the adapter returns.
+ */
+export function roomRoutes(options: RoomsOptions, host: RoomHost): Hono<any> {
+  const prefix = (options.prefix ?? "/rooms").replace(/\/+$/, "");
+  const allowed = originTest(options.origins);
+  const app = new Hono<any>();
+  app.all(`${prefix}/*`, async (c) => {
+    const rest = new URL(c.req.url).pathname.slice(prefix.length + 1);
+    const slash = rest.indexOf("/");
+    const type = slash < 0 ? rest : rest.slice(0, slash);
+    const definition = Object.hasOwn(options.rooms, type) ? options.rooms[type] : undefined;
+    if (slash < 0 || !definition) {
+      return c.text(`No room type "${type}" here; room routes are ${prefix}/<type>/<name>.`, 404);
+    }
+    const name = decode(rest.slice(slash + 1));
+    if (name === undefined || !isRoomName(name)) {
+      return c.text("Invalid room name: use 1–128 characters of A–Z, a–z, 0–9, '.', '_', '~' and '-'.", 400);
+    }
+    const origin = c.req.header("origin");
+    if (origin !== undefined && !allowed(origin)) {
+      return c.text(`Origin ${origin} is not allowed to open rooms here.`, 403);
+    }
+    const address = { type, name };
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket" || c.req.method !== "GET") {
+      if (!definition.http) {
+        return c.text("This is a WebSocket endpoint: connect with a WebSocket client.", 426, { Upgrade: "websocket" });
+      }
+      return host.http(c, address, definition);
+    }
+    const attachment = await authorise(definition, c.req.raw, address);
+    if (attachment instanceof Response) return attachment;
+    return host.accept(c, { address, definition, attachment });
+  });
+  return app;
+}
+
+function originTest(origins: RoomsOptions["origins"]): (origin: string) => boolean {
+  if (origins === undefined) return () => true;
+  if (typeof origins === "function") return origins;
+  const set = new Set(origins);
+  return (origin) => set.has(origin);
+}
+
+function decode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs the room's `upgrade` hook and builds the socket's attachment, or the
+ * `Response` that refuses the connection (the hook's own, or 500 when the
+ * hook threw or its data broke the budget).
+ */
+export async function authorise(definition: RoomDefinition, request: Request, address: RoomAddress): Promise<Attachment | Response> {
+  try {
+    const data = definition.upgrade ? await definition.upgrade(request, address) : {};
+    if (data instanceof Response) return data;
+    return makeAttachment(crypto.randomUUID(), data, definition.tags?.(data));
+  } catch (error) {
+    await reportUpgradeError(definition, error, address);
+    return new Response("The room could not accept this connection.", { status: 500 });
+  }
+}
+
+async function reportUpgradeError(definition: RoomDefinition, error: unknown, address: RoomAddress): Promise<void> {
+  try {
+    if (definition.error) await definition.error(error, { during: "upgrade" });
+    else console.error(`roomwire: ${address.type}/${address.name}: upgrade failed`, error);
+  } catch (inner) {
+    console.error("roomwire: the error hook threw", inner);
+  }
+}

@@ -1,0 +1,169 @@
+import { RoomEngine } from "../engine.ts";
+import { memoryStorage } from "../memory-storage.ts";
+import type { Attachment, RoomPorts } from "../ports.ts";
+import { CloseCode } from "../protocol.ts";
+import { authorise } from "../router.ts";
+import { roomStorage } from "../storage.ts";
+import type { AnyRoomDefinition as RoomDefinition, RoomStorage, SendStatus } from "../types.ts";
+import { TestConnection, type TestSocket } from "./test-connection.ts";
+
+/** Options of `testRoom`. */
+export interface TestRoomOptions {
+  /** Room type (default `"room"`) and name (default `"test"`), as a route would give them. */
+  type?: string;
+  name?: string;
+  /**
+   * Discard the room and build it anew before every event, as Durable Object
+   * hibernation may: connections come back from their attachments, memory is
+   * gone. With `reload`, the definition itself is re-read each time, so
+   * module-level variables are lost too.
+   */
+  hibernate?: boolean;
+  /** Returns a fresh copy of the definition, e.g. `() => import("./room.ts?" + Math.random()).then((m) => m.room)`. */
+  reload?: () => RoomDefinition | Promise<RoomDefinition>;
+  /** Clock for rate limits and `at` fields; default `Date.now`. */
+  now?: () => number;
+}
+
+/** A room refused a connection: the `Response` the upgrade hook (or a limit) returned. */
+export class RefusedError extends Error {
+  constructor(readonly response: Response) {
+    super(`The room refused the connection with HTTP ${response.status}.`);
+    this.name = "RefusedError";
+  }
+}
+
+/**
+ * Runs a room definition in memory, without sockets or a runtime: the same
+ * core that every adapter drives, with storage in a Map and an alarm you fire
+ * by hand.
+ *
+ * @example
+ * const room = testRoom(chat, { hibernate: true });
+ * const alice = await room.connect("?user=alice");
+ * alice.send("say", { text: "hi" });
+ * expect((await alice.next("said")).data.text).toBe("hi");
+ */
+export function testRoom(definition: RoomDefinition, options: TestRoomOptions = {}): TestRoom {
+  return new TestRoom(definition, options);
+}
+
+export class TestRoom {
+  readonly type: string;
+  readonly name: string;
+  /** The room's storage, to seed or inspect. */
+  readonly storage: RoomStorage;
+  /** How many times the room was discarded and rebuilt (hibernation mode). */
+  rebuilds = 0;
+  /** When the alarm is due (ms since the epoch), or null. */
+  alarmAt: number | null = null;
+  private readonly sockets = new Set<TestSocket>();
+  private readonly settling = new Set<Promise<void>>();
+  private engine: RoomEngine<TestSocket> | undefined;
+  private readonly ports: RoomPorts<TestSocket>;
+
+  constructor(
+    private definition: RoomDefinition,
+    private readonly options: TestRoomOptions,
+  ) {
+    this.type = options.type ?? "room";
+    this.name = options.name ?? "test";
+    const store = memoryStorage();
+    this.storage = roomStorage(store);
+    this.ports = {
+      storage: store,
+      now: options.now,
+      alarm: {
+        set: async (at) => void (this.alarmAt = at),
+        get: async () => this.alarmAt,
+        delete: async () => void (this.alarmAt = null),
+      },
+      sockets: {
+        sockets: (tag) => [...this.sockets].filter((socket) => socket.open && (tag === undefined || socket.attachment.tags?.includes(tag))),
+        send: (socket, frame): SendStatus => (socket.open ? (socket.deliver(frame), "sent") : "dropped"),
+        close: (socket, code, reason) => this.serverClose(socket, code ?? CloseCode.normal, reason ?? ""),
+        attachment: (socket) => structuredClone(socket.attachment),
+        setAttachment: (socket, attachment) => void (socket.attachment = structuredClone(attachment)),
+      },
+    };
+  }
+
+  /**
+   * Opens a connection as a client would: `query` ("?user=alice", or a full
+   * URL) and `headers` reach the `upgrade` hook. Rejects with `RefusedError` when refused.
+   */
+  async connect(query = "", headers?: HeadersInit): Promise<TestConnection> {
+    const url = new URL(query, `http://room.test/rooms/${this.type}/${this.name}`);
+    const request = new Request(url, { headers: { upgrade: "websocket", ...Object.fromEntries(new Headers(headers)) } });
+    const attachment = await authorise(this.definition, request, { type: this.type, name: this.name });
+    if (attachment instanceof Response) throw new RefusedError(attachment);
+    const socket = this.addSocket(attachment);
+    (await this.room()).open(socket);
+    await this.idle();
+    return socket.connection;
+  }
+
+  /** Sends a plain HTTP request to the room's `http` handler (426 without one). */
+  async fetch(input: string | Request, init?: RequestInit): Promise<Response> {
+    const request = new Request(new URL(typeof input === "string" ? input : input.url, "http://room.test/"), typeof input === "string" ? init : input);
+    if (!this.definition.http) return new Response("This is a WebSocket endpoint: connect with a WebSocket client.", { status: 426 });
+    return (await this.room()).http(request);
+  }
+
+  /** Runs the `alarm` handler now, as if the alarm were due. */
+  async fireAlarm(): Promise<void> {
+    this.alarmAt = null;
+    await (await this.room()).alarm();
+  }
+
+  /** Resolves once every handler triggered so far has finished. */
+  async idle(): Promise<void> {
+    while (this.settling.size > 0) await Promise.all(this.settling);
+    await this.engine?.idle();
+  }
+
+  /** The engine for the next event: the same one, or in hibernation mode a new one (after the last has gone idle). */
+  private async room(): Promise<RoomEngine<TestSocket>> {
+    if (this.engine && !this.options.hibernate) return this.engine;
+    await this.engine?.idle();
+    if (this.engine) {
+      this.rebuilds++;
+      if (this.options.reload) this.definition = await this.options.reload();
+    }
+    this.engine = new RoomEngine(this.definition, { type: this.type, name: this.name }, this.ports);
+    return this.engine;
+  }
+
+  private addSocket(attachment: Attachment): TestSocket {
+    const socket: TestSocket = {
+      attachment,
+      open: true,
+      deliver: () => {},
+      connection: undefined as unknown as TestConnection,
+    };
+    socket.connection = new TestConnection(socket, {
+      message: async (frame) => (await this.room()).message(socket, frame),
+      close: async (code, reason) => {
+        if (!socket.open) return;
+        socket.open = false;
+        (await this.room()).close(socket, code, reason);
+        await this.idle();
+      },
+      idle: () => this.idle(),
+    });
+    this.sockets.add(socket);
+    return socket;
+  }
+
+  private serverClose(socket: TestSocket, code: number, reason: string): void {
+    if (!socket.open) return;
+    socket.open = false;
+    socket.connection.closedBy = { code, reason };
+    // The runtime reports the finished handshake as a close event, later.
+    const settled = Promise.resolve()
+      .then(() => this.room())
+      .then((engine) => engine.close(socket, code, reason))
+      .finally(() => this.settling.delete(settled));
+    this.settling.add(settled);
+  }
+}

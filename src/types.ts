@@ -1,0 +1,156 @@
+import type { GenericSchema, InferOutput } from "valibot";
+import type { RoomLimits } from "./limits.ts";
+
+/** A record of named valibot schemas: one per event, request or emitted event. */
+export type Schemas = Record<string, GenericSchema>;
+
+/** What `send()` did with a frame: handed to the socket, buffered behind earlier frames (backpressure), or dropped (socket closed). */
+export type SendStatus = "sent" | "buffered" | "dropped";
+
+/** Options of `storage.list()`. `start` is inclusive, `end` exclusive; keys are ordered by their UTF-8 bytes. */
+export interface ListOptions {
+  prefix?: string;
+  start?: string;
+  end?: string;
+  limit?: number;
+  reverse?: boolean;
+}
+
+/**
+ * Persisted key/value state of one room. Values are JSON; keys are strings.
+ * It is the only state that outlives a hibernation or a restart.
+ *
+ * @example
+ * const count = (await room.storage.get<number>("count")) ?? 0;
+ * await room.storage.put("count", count + 1);
+ */
+export interface RoomStorage {
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  put(key: string, value: unknown): Promise<void>;
+  /** Resolves to whether the key existed. */
+  delete(key: string): Promise<boolean>;
+  list<T = unknown>(options?: ListOptions): Promise<Map<string, T>>;
+}
+
+/** Server → client event types, from a definition's `emits` schemas. */
+export type EmitsOf<S extends Schemas> = { [K in keyof S & string]: InferOutput<S[K]> };
+
+/** Event payload types a room may send: typed from `emits`, or anything when `emits` is left out. */
+export type Emits<S extends Schemas> = keyof S extends never ? Record<string, unknown> : EmitsOf<S>;
+
+/**
+ * One client connected to a room. Rebuilt from the socket's attachment after
+ * a hibernation, so it must not be used to keep state: use `setData()`.
+ */
+export interface Connection<D = unknown, E = Record<string, unknown>> {
+  /** Unique id, fixed at connect. */
+  readonly id: string;
+  /** Per-connection data: what `upgrade` returned, or the last `setData()`. */
+  readonly data: D;
+  /** Tags fixed at connect (see the definition's `tags`). */
+  readonly tags: readonly string[];
+  /**
+   * Replaces this connection's data. It must be JSON and fit the 16 KiB budget
+   * (serialised, with roomwire's own fields); a `LimitError` says by how much it does not.
+   */
+  setData(data: D): void;
+  /** Sends an event frame `{"type","data"}` to this connection. */
+  send<K extends keyof E & string>(type: K, data: E[K]): SendStatus;
+  /** Sends a binary frame to this connection. */
+  sendBinary(bytes: Uint8Array | ArrayBuffer): SendStatus;
+  /** Closes the connection (default 1000). */
+  close(code?: number, reason?: string): void;
+}
+
+/** Who to leave out of a broadcast: connections or their ids. */
+export type Except = Connection<any, any> | string | ReadonlyArray<Connection<any, any> | string>;
+
+/** The room a handler runs in. Handlers get it as an argument; nothing here is kept between events. */
+export interface Room<D = unknown, E = Record<string, unknown>> {
+  readonly type: string;
+  readonly name: string;
+  /** Open connections of the room, optionally only those with `tag`. */
+  connections(tag?: string): Connection<D, E>[];
+  /** Sends an event frame to every open connection, except the ones named. */
+  broadcast<K extends keyof E & string>(type: K, data: E[K], options?: { except?: Except }): void;
+  readonly storage: RoomStorage;
+  /** Schedules the room's single alarm (ms since the epoch or a Date); replaces an earlier one. */
+  setAlarm(at: number | Date): Promise<void>;
+  getAlarm(): Promise<number | null>;
+  deleteAlarm(): Promise<void>;
+}
+
+/** Where a hook was running when it threw. */
+export type HookName = "upgrade" | "connect" | "event" | "request" | "binary" | "http" | "close" | "alarm";
+
+/** What the `error` hook learns about a failure. */
+export interface ErrorContext<D, E> {
+  during: HookName;
+  /** The room, except during `upgrade` (which runs before the room is reached). */
+  room?: Room<D, E>;
+  connection?: Connection<D, E>;
+}
+
+/** How a connection ended. `code` is 1005 when the peer's close frame had none, 1006 when the link dropped. */
+export interface CloseInfo {
+  code: number;
+  reason: string;
+}
+
+/** Where the room route was requested: the type and the (validated) name. */
+export interface RoomAddress {
+  type: string;
+  name: string;
+}
+
+type Awaitable<T> = T | Promise<T>;
+
+/** The handler of one request type: its return value is the reply's `data`. */
+export type RequestHandler<I, D, E> = (data: I, connection: Connection<D, E>, room: Room<D, E>) => unknown;
+
+/** The reply handlers a definition must give: one per request schema. */
+export type Replies<R extends Schemas, D, E> = { [K in keyof R]: RequestHandler<InferOutput<R[K]>, D, E> };
+
+/** Everything a room is: its messages, its hooks and its limits. Build one with `defineRoom`. */
+export interface RoomDefinition<
+  EV extends Schemas = Schemas,
+  RQ extends Schemas = Schemas,
+  S extends Schemas = Schemas,
+  D = any,
+  H = any,
+> {
+  /** Client → server events, by type. */
+  events?: EV;
+  /** Client → server requests, by type; each has a reply handler in `replies`. */
+  requests?: RQ;
+  /** Server → client events, by type. Used for types only (the room's `send`/`broadcast`, the client's `on`). */
+  emits?: S;
+  /**
+   * Runs before the connection is accepted (on Cloudflare: in the Worker, before the room's object is touched).
+   * Return the connection's initial data, or a `Response` to refuse (401, 403 …).
+   */
+  upgrade?: (request: Request, room: RoomAddress) => Awaitable<D | Response>;
+  /** Tags of a connection, from its initial data; `room.connections(tag)` filters by them. At most 10, each 1–256 characters. */
+  tags?: (data: D) => string[];
+  /** Runs once a connection is open. */
+  connect?: (connection: Connection<D, Emits<S>>, room: Room<D, Emits<S>>) => Awaitable<void>;
+  /** One handler per event type. */
+  on?: { [K in keyof EV]: (data: InferOutput<EV[K]>, connection: Connection<D, Emits<S>>, room: Room<D, Emits<S>>) => Awaitable<void> };
+  /** One reply handler per request type. */
+  replies?: H;
+  /** Binary frames; without this handler they are answered with `unsupported`. */
+  binary?: (bytes: Uint8Array, connection: Connection<D, Emits<S>>, room: Room<D, Emits<S>>) => Awaitable<void>;
+  /** Plain HTTP requests to the room route; without this handler they get 426. */
+  http?: (request: Request, room: Room<D, Emits<S>>) => Awaitable<Response>;
+  /** Runs after a connection ended; `room.connections()` no longer lists it. */
+  close?: (connection: Connection<D, Emits<S>>, room: Room<D, Emits<S>>, info: CloseInfo) => Awaitable<void>;
+  /** Runs when any hook throws. The client only ever sees `internal` for such errors. */
+  error?: (error: unknown, context: ErrorContext<D, Emits<S>>) => Awaitable<void>;
+  /** Runs when the alarm set with `room.setAlarm()` is due. */
+  alarm?: (room: Room<D, Emits<S>>) => Awaitable<void>;
+  /** Limits; see `RoomLimits` for the defaults. */
+  limits?: Partial<RoomLimits>;
+}
+
+/** Any room definition, whatever its schemas: what routes and hosts accept. */
+export type AnyRoomDefinition = RoomDefinition<any, any, any, any, any>;
