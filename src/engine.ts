@@ -30,14 +30,15 @@ type Task = () => unknown;
  * full), so an adapter may drop it and build a new one at any time, as
  * Durable Object hibernation does.
  */
-export class RoomEngine<S> {
+export class RoomEngine<S extends object> {
   readonly room: AnyRoom;
   private readonly limits: RoomLimits;
   private readonly connectionsBySocket = new Map<S, ConnectionHandle<S>>();
   private readonly buckets = new Map<S, TokenBucket>();
-  /** Sockets on their way out (close hook pending) or not yet in (connect hook pending): not listed, not broadcast to. */
-  private readonly closing = new Set<S>();
+  /** Sockets that have ended (their close hook ran or is queued) or not yet joined (connect hook queued): not listed, not broadcast to. */
+  private readonly ended = new WeakSet<S>();
   private readonly joining = new Set<S>();
+  private closing = 0;
   private readonly queue: Task[] = [];
   private busy = false;
   private drained: (() => void)[] = [];
@@ -58,7 +59,7 @@ export class RoomEngine<S> {
     let count = 0;
     for (const _ of this.ports.sockets.sockets()) count++;
     if (count > this.limits.maxConnections) {
-      this.ports.sockets.close(socket, CloseCode.tryLater, "room is full; try again later");
+      this.closeSocket(socket, CloseCode.tryLater, "room is full; try again later");
       return;
     }
     const connection = this.connection(socket);
@@ -72,10 +73,10 @@ export class RoomEngine<S> {
 
   /** A frame arrived on `socket`. */
   message(socket: S, frame: string | ArrayBuffer | ArrayBufferView): void {
-    if (this.closing.has(socket)) return;
+    if (this.ended.has(socket)) return;
     const size = typeof frame === "string" ? textSize(frame, this.limits.maxMessageBytes) : frame.byteLength;
     if (size > this.limits.maxMessageBytes) {
-      this.ports.sockets.close(socket, CloseCode.tooBig, `message over ${this.limits.maxMessageBytes} bytes`);
+      this.closeSocket(socket, CloseCode.tooBig, `message over ${this.limits.maxMessageBytes} bytes`);
       return;
     }
     if (!this.allow(socket)) return;
@@ -90,19 +91,35 @@ export class RoomEngine<S> {
     this.text(socket, frame);
   }
 
-  /** `socket` has closed (or dropped): run `close` once; the connection is gone from `room.connections()` already. */
+  /**
+   * `socket` has closed or dropped: run `close` once. Adapters call it when
+   * the runtime reports a close; the engine calls it itself when it closes a
+   * socket, so the hook runs at once even if the peer never answers.
+   */
   close(socket: S, code: number, reason: string): void {
-    if (this.closing.has(socket)) return;
-    this.closing.add(socket);
+    if (this.ended.has(socket)) return;
+    this.ended.add(socket);
+    // Closed by the server, whose hook ran in an earlier life of the room (before a hibernation).
+    if (this.ports.sockets.attachment(socket).ended) return;
+    this.closing++;
     const connection = this.connection(socket);
     const info: CloseInfo = { code, reason };
     this.enqueue("close", connection, () => this.definition.close?.(connection, this.room, info));
     this.enqueue("close", connection, () => {
-      this.closing.delete(socket);
+      this.closing--;
       this.joining.delete(socket);
       this.connectionsBySocket.delete(socket);
       this.buckets.delete(socket);
     });
+  }
+
+  /** Closes a socket from the server side and runs its `close` hook. */
+  private closeSocket(socket: S, code: number, reason: string): void {
+    if (this.ended.has(socket)) return;
+    this.close(socket, code, reason);
+    // Marked on the socket, so the runtime's own close report is ignored even by a rebuilt room.
+    this.ports.sockets.setAttachment(socket, { ...this.ports.sockets.attachment(socket), ended: true });
+    this.ports.sockets.close(socket, code, reason);
   }
 
   /** The room's alarm is due. */
@@ -134,7 +151,7 @@ export class RoomEngine<S> {
   connection(socket: S): AnyConnection {
     let connection = this.connectionsBySocket.get(socket);
     if (!connection) {
-      connection = new ConnectionHandle(socket, this.ports, this.ports.sockets.attachment(socket));
+      connection = new ConnectionHandle(socket, this.ports, this.ports.sockets.attachment(socket), (code, reason) => this.closeSocket(socket, code, reason));
       this.connectionsBySocket.set(socket, connection);
     }
     return connection;
@@ -151,7 +168,7 @@ export class RoomEngine<S> {
       const message = `Too many frames: the limit is ${rateLimit.burst} at once and ${rateLimit.perSecond} per second. Frames are dropped until you slow down.`;
       this.sendError(socket, "rate_limited", message);
     } else if (verdict === "close") {
-      this.ports.sockets.close(socket, CloseCode.policy, "rate limit exceeded for too long");
+      this.closeSocket(socket, CloseCode.policy, "rate limit exceeded for too long");
     }
     return false;
   }
@@ -338,13 +355,13 @@ export class RoomEngine<S> {
   }
 
   private listed(socket: S): boolean {
-    return !this.closing.has(socket) && !this.joining.has(socket);
+    return !this.ended.has(socket) && !this.joining.has(socket);
   }
 
   private broadcast(frame: string, except: Except | undefined): void {
     const { sockets } = this.ports;
     const skip = exceptIds(except);
-    if (sockets.publish && skip.size <= 1 && this.closing.size === 0 && this.joining.size === 0) {
+    if (sockets.publish && skip.size <= 1 && this.closing === 0 && this.joining.size === 0) {
       let skipped: S | undefined;
       if (skip.size === 1) {
         const [id] = skip;
@@ -361,11 +378,12 @@ export class RoomEngine<S> {
 }
 
 /** A connection as handlers see it: reads its attachment once, writes through on `setData`. */
-class ConnectionHandle<S> implements AnyConnection {
+class ConnectionHandle<S extends object> implements AnyConnection {
   constructor(
     private readonly socket: S,
     private readonly ports: RoomPorts<S>,
     private attachment: Attachment,
+    private readonly end: (code: number, reason: string) => void,
   ) {}
 
   get id(): string {
@@ -389,7 +407,7 @@ class ConnectionHandle<S> implements AnyConnection {
     return this.ports.sockets.send(this.socket, bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
   }
   close(code: number = CloseCode.normal, reason = ""): void {
-    this.ports.sockets.close(this.socket, code, reason);
+    this.end(code, reason);
   }
 }
 

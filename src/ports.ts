@@ -10,6 +10,8 @@ export interface Attachment {
   id: string;
   data: unknown;
   tags?: string[];
+  /** Set when the server closed the socket and already ran its `close` hook. */
+  ended?: true;
 }
 
 /** The sockets of one room. `S` is the runtime's socket type. */
