@@ -79,16 +79,14 @@ export class RoomEngine<S extends object> {
       this.closeSocket(socket, CloseCode.tooBig, `message over ${this.limits.maxMessageBytes} bytes`);
       return;
     }
-    if (!this.allow(socket)) return;
-    if (typeof frame !== "string") {
-      this.binary(socket, toBytes(frame));
-      return;
-    }
+    // Heartbeats skip the rate limit: on Cloudflare the runtime answers them without the room seeing them.
     if (frame === PING) {
       this.ports.sockets.send(socket, PONG);
       return;
     }
-    this.text(socket, frame);
+    if (!this.allow(socket)) return;
+    if (typeof frame === "string") this.text(socket, frame);
+    else this.binary(socket, toBytes(frame));
   }
 
   /**

@@ -12,4 +12,5 @@ export interface Runtime {
 /** Every runtime the conformance suite runs against. A new adapter adds one line here. */
 export const runtimes: Runtime[] = [
   { name: "bun", command: [bin("bun"), resolve(root, "examples/chat/bun.ts")] },
+  { name: "workerd", command: [process.execPath, resolve(root, "scripts/start-cloudflare.mjs")] },
 ];

@@ -41,11 +41,13 @@ export interface RunningServer {
  * Starts `command` with PORT and DATA_DIR set and waits until `GET /health`
  * answers. The process is killed if it does not come up in `timeoutMs`.
  */
-export async function startServer(command: string[], env: Record<string, string>, timeoutMs = 20_000): Promise<RunningServer> {
+export async function startServer(command: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<RunningServer> {
   const port = Number(env.PORT);
   const child = spawn(command[0]!, command.slice(1), {
     env: { ...process.env, HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group, so stopping it also stops what it started (wrangler starts workerd).
+    detached: true,
   });
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));
@@ -59,10 +61,18 @@ export async function startServer(command: string[], env: Record<string, string>
     output: () => output,
     async stop(signal = "SIGTERM", graceMs = 5_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill(signal);
-      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+      const kill = (how: NodeJS.Signals) => {
+        try {
+          process.kill(-child.pid!, how);
+        } catch {
+          // the group is gone already
+        }
+      };
+      kill(signal);
+      const timer = setTimeout(() => kill("SIGKILL"), graceMs);
       await exited;
       clearTimeout(timer);
+      kill("SIGKILL");
     },
   };
   const deadline = Date.now() + timeoutMs;
