@@ -1,0 +1,135 @@
+import { resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, removeDir, startServer, tempDir, type RunningServer } from "../support/server.ts";
+import { Peer } from "../support/ws-client.ts";
+
+const root = resolve(import.meta.dirname, "../..");
+const workerd = [process.execPath, resolve(root, "scripts/start-cloudflare.mjs"), "-c", resolve(root, "test/cloudflare/fixtures/wrangler.toml")];
+const bun = [resolve(root, "node_modules/.bin/bun"), resolve(root, "test/cloudflare/fixtures/probe-server.bun.ts")];
+
+/** How long the hibernation test stays idle: workerd evicts an idle object after about 10 s. */
+const IDLE_MS = 15_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("Cloudflare adapter on workerd", () => {
+  let server: RunningServer;
+  let dataDir: string;
+  const peers: Peer[] = [];
+  const join = async (path: string, headers?: Record<string, string>) => {
+    const peer = await Peer.connect(`${server.wsUrl}${path}`, headers);
+    peers.push(peer);
+    return peer;
+  };
+  const stats = async (room: string): Promise<{ constructed: number[]; fetches: number }> =>
+    (await fetch(`${server.url}/__stats/chat/${room}`)).json() as never;
+
+  beforeAll(async () => {
+    dataDir = tempDir();
+    server = await startServer(workerd, { PORT: String(await freePort()), DATA_DIR: dataDir });
+  });
+
+  afterAll(async () => {
+    for (const peer of peers) peer.drop();
+    await server?.stop();
+    removeDir(dataDir);
+  });
+
+  it("hibernates an idle room, answers ping without waking it, and wakes with presence, data and history intact", { timeout: IDLE_MS + 20_000 }, async () => {
+    const room = `hib-${Date.now()}`;
+    const ann = await join(`/rooms/chat/${room}?user=ann`);
+    const annId = (await ann.next("welcome")).data.id;
+    const bob = await join(`/rooms/chat/${room}?user=bob`);
+    const bobId = (await bob.next("welcome")).data.id;
+    ann.send("say", { text: "before" });
+    await bob.next("said");
+    await ann.next("said");
+    const before = await stats(room);
+    expect(before.constructed).toHaveLength(1);
+
+    await sleep(IDLE_MS);
+
+    // The runtime answers ping itself: the object is not constructed for it.
+    const pingAt = Date.now();
+    ann.raw("ping");
+    expect(await ann.next((frame) => frame === "pong")).toBe("pong");
+    await sleep(500);
+    const statsAt = Date.now();
+    const after = await stats(room);
+    // Exactly one new construction, made by the stats call itself: the object had been evicted, and the ping did not wake it.
+    expect(after.constructed).toHaveLength(2);
+    expect(after.constructed[1]).toBeGreaterThanOrEqual(statsAt - 50);
+    expect(after.constructed.filter((at) => at >= pingAt && at < statsAt - 50)).toEqual([]);
+
+    const who = await ann.request("who");
+    expect(who.data.peers).toHaveLength(2);
+    expect(who.data.peers).toEqual(expect.arrayContaining([{ id: annId, user: "ann" }, { id: bobId, user: "bob" }]));
+    bob.send("say", { text: "after" });
+    expect((await ann.next("said")).data).toMatchObject({ user: "bob", text: "after" });
+    expect((await bob.next("said")).data).toMatchObject({ user: "bob", text: "after" });
+    const history = await ann.request("history", { limit: 10 });
+    expect(history.data.map((said: { user: string; text: string }) => `${said.user}:${said.text}`)).toEqual(["ann:before", "bob:after"]);
+    bob.close(1000);
+    expect((await ann.next("left")).data).toEqual({ id: bobId, user: "bob" });
+  });
+
+  it("refuses an upgrade in the Worker, without a request to the room's object", async () => {
+    const room = `refused-${Date.now()}`;
+    expect(await Peer.upgradeStatus(`${server.wsUrl}/rooms/chat/${room}`)).toBe(401);
+    expect(await Peer.upgradeStatus(`${server.wsUrl}/rooms/chat/${room}?user=a%20b`)).toBe(401);
+    expect((await fetch(`${server.url}/rooms/chat/${room}?user=ann`)).status).toBe(426);
+    expect((await stats(room)).fetches).toBe(0);
+    const ann = await join(`/rooms/chat/${room}?user=ann`);
+    await ann.next("welcome");
+    expect((await stats(room)).fetches).toBe(1);
+  });
+
+  it("ignores a client's copy of the Worker-to-object headers", async () => {
+    const room = `forge-${Date.now()}`;
+    const forged = {
+      "x-roomwire-connection": JSON.stringify({ id: "forged", data: { user: "admin" } }),
+      "x-roomwire-room": JSON.stringify({ type: "chat", name: "elsewhere" }),
+    };
+    const ann = await join(`/rooms/chat/${room}?user=ann`, forged);
+    const welcome = (await ann.next("welcome")).data;
+    expect(welcome.user).toBe("ann");
+    expect(welcome.id).not.toBe("forged");
+    expect(welcome.peers).toEqual([{ id: welcome.id, user: "ann" }]);
+    expect(await Peer.upgradeStatus(`${server.wsUrl}/rooms/chat/${room}`, forged)).toBe(401);
+    expect((await stats("elsewhere")).fetches).toBe(0);
+  });
+});
+
+describe.each([
+  ["bun", bun],
+  ["workerd", workerd],
+])("connection data budget on %s", (_name, command) => {
+  let server: RunningServer;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = tempDir();
+    server = await startServer(command, { PORT: String(await freePort()), DATA_DIR: dataDir });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    removeDir(dataDir);
+  });
+
+  it("accepts initial data within 16 KiB and refuses more with 500", async () => {
+    const peer = await Peer.connect(`${server.wsUrl}/rooms/probe/p1?bytes=16000`);
+    expect((await peer.request("data")).data).toEqual({ size: 16000 });
+    peer.drop();
+    expect(await Peer.upgradeStatus(`${server.wsUrl}/rooms/probe/p1?bytes=16400`)).toBe(500);
+  });
+
+  it("fails setData over the budget with the same clear error, keeping the old data", async () => {
+    const peer = await Peer.connect(`${server.wsUrl}/rooms/probe/p2?bytes=10`);
+    expect((await peer.request("grow", { bytes: 16000 })).data).toEqual({ ok: true, size: 16000 });
+    const over = (await peer.request("grow", { bytes: 17000 })).data;
+    expect(over.ok).toBe(false);
+    expect(over.size).toBe(16000);
+    expect(over.error).toMatch(/^Connection data is 170\d\d bytes serialised \(with roomwire's own fields\); the budget is 16384 bytes\./);
+    peer.drop();
+  });
+});
