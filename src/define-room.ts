@@ -1,5 +1,5 @@
 import { RESERVED_TYPES } from "./protocol.ts";
-import type { Emits, Replies, RoomDefinition, Schemas } from "./types.ts";
+import type { RoomDefinition, Schemas } from "./types.ts";
 
 /**
  * Defines a room type: the messages it accepts (valibot schemas), what each
@@ -26,7 +26,7 @@ export function defineRoom<
   const RQ extends Schemas = {},
   const S extends Schemas = {},
   D = {},
-  H extends Replies<RQ, D, Emits<S>> = Replies<RQ, D, Emits<S>>,
+  H extends { [K in keyof RQ]: unknown } = { [K in keyof RQ]: unknown },
 >(definition: RoomDefinition<EV, RQ, S, D, H>): RoomDefinition<EV, RQ, S, D, H> {
   checkHandlers("event", definition.events, definition.on, "on");
   checkHandlers("request", definition.requests, definition.replies as Record<string, unknown> | undefined, "replies");

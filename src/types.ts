@@ -105,11 +105,13 @@ export interface RoomAddress {
 
 type Awaitable<T> = T | Promise<T>;
 
-/** The handler of one request type: its return value is the reply's `data`. */
-export type RequestHandler<I, D, E> = (data: I, connection: Connection<D, E>, room: Room<D, E>) => unknown;
-
-/** The reply handlers a definition must give: one per request schema. */
-export type Replies<R extends Schemas, D, E> = { [K in keyof R]: RequestHandler<InferOutput<R[K]>, D, E> };
+/**
+ * The reply handlers of a definition, one per request schema. `H` maps each
+ * request type to what its handler returns (inferred), which types the reply.
+ */
+export type Replies<RQ extends Schemas, H, D, E> = {
+  [K in keyof H]: (data: InferOutput<RQ[K & keyof RQ]>, connection: Connection<D, E>, room: Room<D, E>) => H[K] | Promise<H[K]>;
+};
 
 /** Everything a room is: its messages, its hooks and its limits. Build one with `defineRoom`. */
 export interface RoomDefinition<
@@ -136,8 +138,8 @@ export interface RoomDefinition<
   connect?: (connection: Connection<D, Emits<S>>, room: Room<D, Emits<S>>) => Awaitable<void>;
   /** One handler per event type. */
   on?: { [K in keyof EV]: (data: InferOutput<EV[K]>, connection: Connection<D, Emits<S>>, room: Room<D, Emits<S>>) => Awaitable<void> };
-  /** One reply handler per request type. */
-  replies?: H;
+  /** One reply handler per request type; what it returns (or resolves to) is the reply's `data`. */
+  replies?: Replies<RQ, H, D, Emits<S>>;
   /** Binary frames; without this handler they are answered with `unsupported`. */
   binary?: (bytes: Uint8Array, connection: Connection<D, Emits<S>>, room: Room<D, Emits<S>>) => Awaitable<void>;
   /** Plain HTTP requests to the room route; without this handler they get 426. */
