@@ -59,7 +59,10 @@ export class RoomEngine<S extends object> {
     let count = 0;
     for (const _ of this.ports.sockets.sockets()) count++;
     if (count > this.limits.maxConnections) {
-      this.closeSocket(socket, CloseCode.tryLater, "room is full; try again later");
+      // Turned away before it joined: no connect, so no close hook either.
+      this.ended.add(socket);
+      this.ports.sockets.setAttachment(socket, { ...this.ports.sockets.attachment(socket), ended: true });
+      this.ports.sockets.close(socket, CloseCode.tryLater, "room is full; try again later");
       return;
     }
     const connection = this.connection(socket);

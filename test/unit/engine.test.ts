@@ -60,7 +60,7 @@ describe("upgrade", () => {
     let connects = 0;
     const room = testRoom(
       defineRoom({
-        upgrade() {
+        upgrade(): { user: string } {
           throw boom;
         },
         connect() {
@@ -357,6 +357,22 @@ describe("close", () => {
     expect(closes).toEqual([{ code: 4001, reason: "bye" }]);
   });
 
+  it("a server close runs the hook once, with the server's code, whatever the client does next", async () => {
+    const closes: number[] = [];
+    const room = testRoom(
+      defineRoom({
+        events: { kick: v.optional(v.object({})) },
+        on: { kick: (_data, connection) => connection.close(4002, "out") },
+        close: (_connection, _room, info) => void closes.push(info.code),
+      }),
+    );
+    const conn = await room.connect();
+    await conn.send("kick");
+    await conn.close(1000);
+    await conn.drop();
+    expect(closes).toEqual([4002]);
+  });
+
   it("connection.close() defaults to 1000", async () => {
     const room = testRoom(
       defineRoom({ events: { bye: v.optional(v.object({})) }, on: { bye: (_data, connection) => connection.close() } }),
@@ -602,8 +618,7 @@ describe("room.broadcast and room.connections", () => {
 
 describe("connection.setData", () => {
   it("new data is visible to later handlers and to the test connection; tags stay", async () => {
-    const room = testRoom(
-      defineRoom({
+    const definition = defineRoom({
         upgrade: () => ({ name: "anon", renames: 0 }),
         tags: () => ["member"],
         events: { rename: v.object({ name: v.string() }) },
@@ -617,8 +632,8 @@ describe("connection.setData", () => {
           me: (_data, connection) => ({ data: connection.data, tags: connection.tags }),
           members: (_data, _connection, room) => room.connections("member").map((connection) => connection.data.name),
         },
-      }),
-    );
+      });
+    const room = testRoom(definition);
     const conn = await room.connect();
     expect(conn.data).toEqual({ name: "anon", renames: 0 });
     await conn.send("rename", { name: "zoe" });

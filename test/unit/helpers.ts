@@ -20,11 +20,6 @@ export function errorsOf(conn: TestConnection): ErrorBody[] {
     .map((frame) => frame.error!);
 }
 
-/** The `reply` frames a connection received for request `id`. */
-export function repliesTo(conn: TestConnection, id: string | number): Frame[] {
-  return framesOf(conn).filter((frame) => frame.type === "reply" && frame.id === id);
-}
-
 /** The frames received since `mark` (an index into `conn.received`). */
 export function since(conn: TestConnection, mark: number): Received[] {
   return conn.received.slice(mark);
