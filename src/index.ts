@@ -9,3 +9,4 @@ export { MAX_KEY_BYTES, MAX_VALUE_BYTES } from "./storage.ts";
 export { CloseCode, PING, PONG, type ErrorCode, type ErrorBody, type Issue } from "./protocol.ts";
 export type { Attachment, SocketPort, StoragePort, AlarmPort, RoomPorts } from "./ports.ts";
 export type * from "./types.ts";
+export { LocalRooms, roomKey, type LocalStore, type LocalSockets } from "./local-rooms.ts";

@@ -12,8 +12,8 @@ const server = Bun.serve({ hostname, port, fetch: app.fetch, websocket: rooms.we
 console.log(`chat listening on http://${hostname}:${server.port}`);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    rooms.close();
+  process.on(signal, async () => {
+    await rooms.close();
     server.stop();
     process.exit(0);
   });

@@ -1,0 +1,163 @@
+import { RoomEngine } from "./engine.ts";
+import type { Attachment, StoragePort } from "./ports.ts";
+import { CloseCode } from "./protocol.ts";
+import type { AnyRoomDefinition, RoomAddress, SendStatus } from "./types.ts";
+
+/** Where a long-running process keeps every room's storage and alarm. */
+export interface LocalStore {
+  storage(room: string): StoragePort;
+  setAlarm(room: string, at: number): void | Promise<void>;
+  getAlarm(room: string): number | null | Promise<number | null>;
+  deleteAlarm(room: string): void | Promise<void>;
+  alarms(): { room: string; at: number }[] | Promise<{ room: string; at: number }[]>;
+}
+
+/** A runtime's socket, as a long-running process sees it. */
+export interface LocalSockets<S> {
+  send(socket: S, frame: string | Uint8Array): SendStatus;
+  close(socket: S, code?: number, reason?: string): void;
+  attachment(socket: S): Attachment;
+  setAttachment(socket: S, attachment: Attachment): void;
+  /** Optional native fan-out to every socket of room `key` but `except`; false falls back to a loop. */
+  publish?(key: string, frame: string, except: S | undefined): boolean;
+}
+
+interface LiveRoom<S extends object> {
+  engine: RoomEngine<S>;
+  sockets: Set<S>;
+}
+
+/** The key of a room in storage and in the process: `type/name`. */
+export function roomKey(address: RoomAddress): string {
+  return `${address.type}/${address.name}`;
+}
+
+/**
+ * The rooms of one long-running process (Bun, Deno): a room's engine is
+ * built when it is needed and dropped when its last socket has gone (its
+ * state is in the store); alarms are timers re-armed from the store at start.
+ */
+export class LocalRooms<S extends object> {
+  private readonly live = new Map<string, LiveRoom<S>>();
+  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private stopped = false;
+
+  constructor(
+    private readonly rooms: Record<string, AnyRoomDefinition>,
+    private readonly store: LocalStore,
+    private readonly sockets: LocalSockets<S>,
+  ) {
+    Promise.resolve(store.alarms()).then(
+      (alarms) => alarms.forEach(({ room, at }) => this.timers.has(room) || this.arm(room, at)),
+      (error) => console.error("roomwire: could not read the rooms' alarms", error),
+    );
+  }
+
+  /** A socket for `address` is open. */
+  open(address: RoomAddress, socket: S): void {
+    const { engine, sockets } = this.room(address);
+    sockets.add(socket);
+    engine.open(socket);
+  }
+
+  message(address: RoomAddress, socket: S, frame: string | ArrayBuffer | ArrayBufferView): void {
+    const found = this.live.get(roomKey(address));
+    if (found?.sockets.has(socket)) found.engine.message(socket, frame);
+  }
+
+  /** The runtime reports a socket closed; reported twice, it counts once. */
+  closed(address: RoomAddress, socket: S, code: number, reason: string): void {
+    const key = roomKey(address);
+    const found = this.live.get(key);
+    if (!found?.sockets.delete(socket)) return;
+    found.engine.close(socket, code, reason);
+    void this.release(key);
+  }
+
+  /** A plain HTTP request to the room. */
+  async http(address: RoomAddress, request: Request): Promise<Response> {
+    const response = await this.room(address).engine.http(request);
+    void this.release(roomKey(address));
+    return response;
+  }
+
+  /** Closes every socket with 1001 (going away), waits for the handlers and stops the alarm timers. */
+  async close(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    const rooms = [...this.live.values()];
+    for (const { engine, sockets } of rooms) {
+      for (const socket of sockets) {
+        this.sockets.close(socket, CloseCode.goingAway, "server going away");
+        engine.close(socket, CloseCode.goingAway, "server going away");
+      }
+    }
+    await Promise.all(rooms.map(({ engine }) => engine.idle()));
+  }
+
+  private room(address: RoomAddress): LiveRoom<S> {
+    const key = roomKey(address);
+    let found = this.live.get(key);
+    if (found) return found;
+    const { store, sockets: port } = this;
+    const sockets = new Set<S>();
+    const publish = port.publish;
+    const engine = new RoomEngine<S>(this.rooms[address.type]!, address, {
+      storage: store.storage(key),
+      alarm: {
+        set: async (at) => {
+          await store.setAlarm(key, at);
+          this.arm(key, at);
+        },
+        get: async () => store.getAlarm(key),
+        delete: async () => {
+          await store.deleteAlarm(key);
+          clearTimeout(this.timers.get(key));
+          this.timers.delete(key);
+        },
+      },
+      sockets: {
+        sockets: (tag) => (tag === undefined ? sockets : [...sockets].filter((socket) => port.attachment(socket).tags?.includes(tag))),
+        send: (socket, frame) => port.send(socket, frame),
+        close: (socket, code, reason) => port.close(socket, code, reason),
+        attachment: (socket) => port.attachment(socket),
+        setAttachment: (socket, attachment) => port.setAttachment(socket, attachment),
+        publish: publish && ((frame, except) => publish(key, frame, except)),
+      },
+    });
+    found = { engine, sockets };
+    this.live.set(key, found);
+    return found;
+  }
+
+  /** Forgets a room's engine once it has no sockets and nothing queued. */
+  private async release(key: string): Promise<void> {
+    const found = this.live.get(key);
+    if (!found) return;
+    await found.engine.idle();
+    if (found.sockets.size === 0 && this.live.get(key) === found) this.live.delete(key);
+  }
+
+  private arm(key: string, at: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.timers.get(key));
+    // setTimeout holds at most ~24.8 days; longer alarms re-arm on the way.
+    const delay = Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1);
+    this.timers.set(key, setTimeout(() => void this.ring(key).catch((error) => console.error(`roomwire: the alarm of ${key} failed`, error)), delay));
+  }
+
+  /** The timer is only a wake-up: the stored alarm decides whether, and when, the room's alarm runs. */
+  private async ring(key: string): Promise<void> {
+    this.timers.delete(key);
+    const at = await this.store.getAlarm(key);
+    if (at === null || this.stopped) return;
+    if (Date.now() < at) return this.arm(key, at);
+    await this.store.deleteAlarm(key);
+    const slash = key.indexOf("/");
+    const address = { type: key.slice(0, slash), name: key.slice(slash + 1) };
+    if (!Object.hasOwn(this.rooms, address.type)) return;
+    await this.room(address).engine.alarm();
+    await this.release(key);
+  }
+}
