@@ -113,8 +113,7 @@ export class LocalRooms<S extends object> {
         get: async () => store.getAlarm(key),
         delete: async () => {
           await store.deleteAlarm(key);
-          clearTimeout(this.timers.get(key));
-          this.timers.delete(key);
+          this.disarm(key);
         },
       },
       sockets: {
@@ -141,10 +140,16 @@ export class LocalRooms<S extends object> {
 
   private arm(key: string, at: number): void {
     if (this.stopped) return;
-    clearTimeout(this.timers.get(key));
+    this.disarm(key);
     // setTimeout holds at most ~24.8 days; longer alarms re-arm on the way.
     const delay = Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1);
     this.timers.set(key, setTimeout(() => void this.ring(key).catch((error) => console.error(`roomwire: the alarm of ${key} failed`, error)), delay));
+  }
+
+  private disarm(key: string): void {
+    const timer = this.timers.get(key);
+    if (timer !== undefined) clearTimeout(timer);
+    this.timers.delete(key);
   }
 
   /** The timer is only a wake-up: the stored alarm decides whether, and when, the room's alarm runs. */

@@ -97,13 +97,16 @@ describe("Cloudflare adapter on workerd", () => {
     expect(welcome.peers).toEqual([{ id: welcome.id, user: "ann" }]);
     expect(await Peer.upgradeStatus(`${server.wsUrl}/rooms/chat/${room}`, forged)).toBe(401);
     expect((await stats("elsewhere")).fetches).toBe(0);
+    // Plain HTTP to a room: the object removes the Worker's headers before the room's handler sees the request.
+    const response = await fetch(`${server.url}/rooms/probe/${room}`, { method: "POST", headers: forged });
+    expect(await response.json()).toEqual({ room, method: "POST", hits: 1, forged: null });
   });
 });
 
 describe.each([
   ["bun", bun],
   ["workerd", workerd],
-])("connection data budget on %s", (_name, command) => {
+])("probe room on %s", (_name, command) => {
   let server: RunningServer;
   let dataDir: string;
 
@@ -114,6 +117,12 @@ describe.each([
   afterAll(async () => {
     await server?.stop();
     removeDir(dataDir);
+  });
+
+  it("passes plain HTTP requests to the room's http handler", async () => {
+    const post = () => fetch(`${server.url}/rooms/probe/h1`, { method: "POST", body: "x" });
+    expect(await (await post()).json()).toEqual({ room: "h1", method: "POST", hits: 1, forged: null });
+    expect(await (await post()).json()).toEqual({ room: "h1", method: "POST", hits: 2, forged: null });
   });
 
   it("accepts initial data within 16 KiB and refuses more with 500", async () => {
