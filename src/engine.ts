@@ -16,6 +16,7 @@ import {
   type Issue,
   type RequestId,
 } from "./protocol.ts";
+import { ReplayLog } from "./replay.ts";
 import { roomStorage } from "./storage.ts";
 import type { AnyRoomDefinition as RoomDefinition, CloseInfo, Connection, Except, HookName, Room, RoomAddress, SendStatus } from "./types.ts";
 
@@ -43,6 +44,9 @@ export class RoomEngine<S extends object> {
   private busy = false;
   private drained: (() => void)[] = [];
   private readonly now: () => number;
+  private readonly replay: ReplayLog | undefined;
+  /** Storage writes of stamped broadcasts; the next handler waits for them. */
+  private writes: Promise<unknown>[] = [];
 
   constructor(
     private readonly definition: RoomDefinition,
@@ -52,6 +56,11 @@ export class RoomEngine<S extends object> {
     this.limits = resolveLimits(definition.limits);
     this.now = ports.now ?? Date.now;
     this.room = this.makeRoom();
+    if (definition.resume) {
+      const replay = new ReplayLog(ports.storage, definition.resume === true ? {} : definition.resume, this.now);
+      this.replay = replay;
+      this.enqueue("connect", undefined, () => replay.load());
+    }
   }
 
   /** A socket was accepted and carries its attachment: refuse it if the room is full, else run `connect`. */
@@ -67,8 +76,11 @@ export class RoomEngine<S extends object> {
     }
     const connection = this.connection(socket);
     this.joining.add(socket);
+    const since = this.replay ? this.ports.sockets.attachment(socket).since : undefined;
     const connect = () => {
       this.joining.delete(socket);
+      if (this.replay && since !== undefined) return this.resume(socket, since).then(() => this.definition.connect?.(connection, this.room));
+      if (this.replay) this.ports.sockets.send(socket, JSON.stringify({ type: "resume", seq: this.replay.current }));
       return this.definition.connect?.(connection, this.room);
     };
     this.enqueue("connect", connection, connect, this.errorTo(socket));
@@ -90,6 +102,14 @@ export class RoomEngine<S extends object> {
     if (!this.allow(socket)) return;
     if (typeof frame === "string") this.text(socket, frame);
     else this.binary(socket, toBytes(frame));
+  }
+
+  /** Sends what a reconnecting client missed since `since`, then where it stands: `resume`, or `resync` when the log cannot cover the gap. */
+  private async resume(socket: S, since: number): Promise<void> {
+    const replay = this.replay!;
+    const frames = await replay.since(since);
+    for (const frame of frames ?? []) this.ports.sockets.send(socket, frame);
+    this.ports.sockets.send(socket, JSON.stringify({ type: frames ? "resume" : "resync", seq: replay.current }));
   }
 
   /**
@@ -267,10 +287,10 @@ export class RoomEngine<S extends object> {
       const onError = (error: unknown) => this.failed(during, connection, error, fail);
       try {
         const result = task();
-        return isPromise(result) ? result.then(undefined, onError) : undefined;
+        return isPromise(result) ? result.then(() => this.written(), (error) => (onError(error), this.written())) : this.written();
       } catch (error) {
         onError(error);
-        return undefined;
+        return this.written();
       }
     };
     if (this.busy) {
@@ -282,6 +302,17 @@ export class RoomEngine<S extends object> {
       this.busy = true;
       result.then(() => this.drain());
     }
+  }
+
+  /** Waits for the storage writes of stamped broadcasts, if there are any. */
+  private written(): Promise<void> | undefined {
+    if (this.writes.length === 0) return undefined;
+    const writes = this.writes;
+    this.writes = [];
+    return Promise.all(writes).then(
+      () => undefined,
+      (error) => this.report("event", undefined, error),
+    );
   }
 
   private drain(): void {
@@ -348,7 +379,16 @@ export class RoomEngine<S extends object> {
         for (const socket of sockets.sockets(tag)) if (this.listed(socket)) list.push(this.connection(socket));
         return list;
       },
-      broadcast: (type, data, options) => this.broadcast(eventFrame(type, data), options?.except),
+      broadcast: (type, data, options) => {
+        // Only broadcasts to everyone are numbered and replayable: one that leaves someone out is about the present.
+        if (this.replay && options?.except === undefined) {
+          const { frame, written } = this.replay.stamp(type, data);
+          this.writes.push(written);
+          this.broadcast(frame, undefined);
+        } else {
+          this.broadcast(eventFrame(type, data), options?.except);
+        }
+      },
       setAlarm: (at) => alarm.set(typeof at === "number" ? at : at.getTime()),
       getAlarm: () => alarm.get(),
       deleteAlarm: () => alarm.delete(),

@@ -12,6 +12,8 @@ export interface Attachment {
   tags?: string[];
   /** Set when the server closed the socket and already ran its `close` hook. */
   ended?: true;
+  /** The last event sequence number the client saw before it reconnected (resumable rooms). */
+  since?: number;
 }
 
 /** The sockets of one room. `S` is the runtime's socket type. */

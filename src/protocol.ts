@@ -28,7 +28,7 @@ export const PING = "ping";
 export const PONG = "pong";
 
 /** Frame types a client may not use for its own events or requests. */
-export const RESERVED_TYPES: ReadonlySet<string> = new Set(["reply", "error"]);
+export const RESERVED_TYPES: ReadonlySet<string> = new Set(["reply", "error", "resume", "resync"]);
 
 /** One validation problem, as sent to the client inside `invalid_message`. */
 export interface Issue {

@@ -57,6 +57,11 @@ export function roomRoutes(options: RoomsOptions, host: RoomHost): Hono<any> {
       return c.text(`Origin ${origin} is not allowed to open rooms here.`, 403);
     }
     const address = { type, name };
+    // A client that could not open a socket asks whether the upgrade would be refused (browsers cannot see the status).
+    if (c.req.method === "GET" && c.req.query("roomwire_check") !== undefined) {
+      const checked = await authorise(definition, c.req.raw, address);
+      return checked instanceof Response ? checked : c.body(null, 204);
+    }
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket" || c.req.method !== "GET") {
       if (!definition.http) {
         return c.text("This is a WebSocket endpoint: connect with a WebSocket client.", 426, { Upgrade: "websocket" });
@@ -94,7 +99,11 @@ export async function authorise(definition: RoomDefinition, request: Request, ad
   try {
     const data = definition.upgrade ? await definition.upgrade(request, address) : {};
     if (data instanceof Response) return data;
-    return makeAttachment(crypto.randomUUID(), data, definition.tags?.(data));
+    const attachment = makeAttachment(crypto.randomUUID(), data, definition.tags?.(data));
+    // A reconnecting client names the last event it saw (roomwire/client sets it).
+    const since = Number(new URL(request.url).searchParams.get("roomwire_since") ?? Number.NaN);
+    if (definition.resume && Number.isSafeInteger(since) && since >= 0) attachment.since = since;
+    return attachment;
   } catch (error) {
     await reportUpgradeError(definition, error, address);
     return new Response("The room could not accept this connection.", { status: 500 });

@@ -1,5 +1,6 @@
 import { LimitError } from "./errors.ts";
 import type { StoragePort } from "./ports.ts";
+import { INTERNAL_PREFIX } from "./replay.ts";
 import type { ListOptions, RoomStorage } from "./types.ts";
 
 /** Largest key, in UTF-8 bytes (Durable Object storage's limit). */
@@ -17,6 +18,9 @@ export function byteLength(text: string): number {
 function checkKey(key: string): void {
   if (typeof key !== "string" || key.length === 0) {
     throw new TypeError(`Storage keys must be non-empty strings; got ${JSON.stringify(key)}.`);
+  }
+  if (key.startsWith(INTERNAL_PREFIX)) {
+    throw new TypeError(`Keys starting with "${INTERNAL_PREFIX}" are roomwire's own (the replay log); choose another key.`);
   }
   const size = byteLength(key);
   if (size > MAX_KEY_BYTES) {
@@ -59,8 +63,24 @@ export function roomStorage(port: StoragePort): RoomStorage {
       if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit > 0)) {
         throw new RangeError(`list() limit must be a positive integer; got ${options.limit}.`);
       }
-      const entries = await port.list(options);
-      return new Map(entries.map(([key, json]) => [key, JSON.parse(json) as T]));
+      const result = new Map<string, T>();
+      // roomwire's own keys are left out; ask again when they took places the limit allowed.
+      let limit = options.limit;
+      for (;;) {
+        const entries = await port.list({ ...options, limit });
+        result.clear();
+        let hidden = 0;
+        for (const [key, json] of entries) {
+          if (key.startsWith(INTERNAL_PREFIX)) hidden++;
+          else result.set(key, JSON.parse(json) as T);
+        }
+        if (hidden === 0 || limit === undefined || entries.length < limit) break;
+        limit += hidden;
+      }
+      if (options.limit !== undefined && result.size > options.limit) {
+        return new Map([...result].slice(0, options.limit));
+      }
+      return result;
     },
   };
 }

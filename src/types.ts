@@ -1,5 +1,6 @@
 import type { GenericSchema, InferOutput } from "valibot";
 import type { RoomLimits } from "./limits.ts";
+import type { ResumeOptions } from "./replay.ts";
 
 /** A record of named valibot schemas: one per event, request or emitted event. */
 export type Schemas = Record<string, GenericSchema>;
@@ -152,6 +153,12 @@ export interface RoomDefinition<
   alarm?: (room: Room<D, Emits<S>>) => Awaitable<void>;
   /** Limits; see `RoomLimits` for the defaults. */
   limits?: Partial<RoomLimits>;
+  /**
+   * Resumable sessions: broadcasts (those without `except`) are numbered and
+   * the latest kept in room storage, so a reconnecting `roomwire/client` gets
+   * exactly what it missed. `true` for the defaults (1,000 events, 5 minutes).
+   */
+  resume?: boolean | ResumeOptions;
 }
 
 /** Any room definition, whatever its schemas: what routes and hosts accept. */

@@ -53,6 +53,8 @@ export const chat = defineRoom({
     room.broadcast("left", { id: connection.id, user: connection.data.user });
   },
   limits: { maxMessageBytes: 64 * 1024 },
+  // Reconnecting clients get the said events they missed.
+  resume: true,
 });
 
 function peers(room: Room<{ user: string }, any>) {
