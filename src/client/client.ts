@@ -241,7 +241,7 @@ export class RoomClient<Def> {
   }
 
   private onOpen(): void {
-    this.emitStatus({ status: "open" });
+    this.status = "open";
     if (this.backoff) this.timers.reset = setTimeout(() => (this.attempt = 0), this.backoff.resetAfter);
     this.startHeartbeat();
     for (const entry of this.pending.values()) {
@@ -254,11 +254,14 @@ export class RoomClient<Def> {
       const entry = id === undefined ? undefined : this.pending.get(id);
       if (entry) entry.sent = true;
     }
+    // Announced after the queued frames went out, so what a listener sends comes after them.
+    this.emitStatus({ status: "open" });
   }
 
   private onMessage(raw: unknown): void {
     if (raw === "pong") {
       clearTimeout(this.timers.pong);
+      this.timers.pong = undefined;
       return;
     }
     if (typeof raw !== "string") return this.emit("binary", raw);
@@ -305,6 +308,7 @@ export class RoomClient<Def> {
     }
     if (!opened) {
       const refusal = await this.refusal(url);
+      if (this.ended) return;
       if (refusal) return this.finish({ status: "closed", code, error: refusal });
     }
     if (!this.backoff) return this.finish({ status: "closed", code, reason });
@@ -337,8 +341,8 @@ export class RoomClient<Def> {
     this.timers.ping = setInterval(() => {
       if (!this.isOpen()) return;
       this.socket!.send("ping");
-      clearTimeout(this.timers.pong);
-      this.timers.pong = setTimeout(() => this.abandon("heartbeat timeout"), heartbeat.timeout);
+      // The deadline runs from the oldest unanswered ping; only a pong clears it.
+      this.timers.pong ??= setTimeout(() => this.abandon("heartbeat timeout"), heartbeat.timeout);
     }, heartbeat.interval);
   }
 
@@ -347,6 +351,7 @@ export class RoomClient<Def> {
     const socket = this.socket;
     if (!socket) return;
     socket.onclose = null;
+    socket.onmessage = null;
     try {
       socket.close();
     } catch {
@@ -378,6 +383,7 @@ export class RoomClient<Def> {
     clearTimeout(this.timers.reset);
     clearInterval(this.timers.ping);
     clearTimeout(this.timers.pong);
+    this.timers.pong = undefined;
   }
 
   private emit(type: string, data: unknown): void {
