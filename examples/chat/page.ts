@@ -1,5 +1,6 @@
-// Browser UI for the chat example, served at "/". Self-contained: inline CSS and script only.
-// The inline script deliberately uses string concatenation and no backslashes,
+// Browser UI for the chat example, served at "/": inline CSS and an inline module script,
+// which imports roomwire/client from /client.js (see app.ts and scripts/build-client.mjs).
+// It deliberately uses string concatenation and no backticks, "${" or backslashes,
 // so nothing in it is interpreted by this template literal.
 export const chatPage: string = `<!doctype html>
 <html lang="en">
@@ -33,6 +34,7 @@ header h1{margin:0;font-size:1.05rem;flex:1;min-width:0;overflow:hidden;text-ove
 .status::before{content:"";width:8px;height:8px;border-radius:50%;background:var(--muted)}
 .status[data-state=connected]::before{background:var(--ok)}
 .status[data-state=reconnecting]::before{background:var(--warn)}
+.status[data-state=closed]::before{background:var(--err)}
 .layout{flex:1;display:flex;min-height:0}
 aside{width:210px;flex:none;padding:.9rem 1rem;border-right:1px solid var(--line);overflow-y:auto;background:var(--bg)}
 aside h2{margin:0 0 .5rem;font-size:.72rem;text-transform:uppercase;letter-spacing:.07em;color:var(--muted)}
@@ -86,204 +88,198 @@ ul{list-style:none;margin:0;padding:0}
     <button type="submit">Send</button>
   </form>
 </div>
-<script>
-(function () {
-  "use strict";
-  var ROOM_RE = /^[A-Za-z0-9._~-]{1,128}$/;
-  var USER_RE = /^[A-Za-z0-9_-]{1,32}$/;
-  var ws = null, myId = "", room = "", user = "";
-  var leaving = true, attempt = 0, retryTimer = 0, pingTimer = 0;
-  var peers = new Map();
+<script type="module">
+// roomwire/client, bundled by scripts/build-client.mjs and served by app.ts: it reconnects with
+// backoff, sends heartbeats, queues sends while offline and resumes the room's events.
+import { connect } from "/client.js";
 
-  function el(id) { return document.getElementById(id); }
-  function mk(tag, cls, text) {
-    var n = document.createElement(tag);
-    if (cls) n.className = cls;
-    if (text != null) n.textContent = text;
-    return n;
-  }
-  // localStorage can throw (private mode, disabled storage); it is only a convenience.
-  function load(k) { try { return localStorage.getItem(k) || ""; } catch (e) { return ""; } }
-  function store(k, v) { try { localStorage.setItem(k, v); } catch (e) {} }
-  function pad(n) { return (n < 10 ? "0" : "") + n; }
-  function hhmm(d) { return pad(d.getHours()) + ":" + pad(d.getMinutes()); }
+const ROOM_RE = /^[A-Za-z0-9._~-]{1,128}$/;
+const USER_RE = /^[A-Za-z0-9_-]{1,32}$/;
+let client = null, myId = "", room = "", user = "";
+const peers = new Map();
 
-  var params = new URLSearchParams(location.search);
-  el("room").value = params.get("room") || load("chat.room") || "lobby";
-  el("user").value = params.get("user") || load("chat.user") || "";
-  (el("user").value ? el("room") : el("user")).focus();
+function el(id) { return document.getElementById(id); }
+function mk(tag, cls, text) {
+  const n = document.createElement(tag);
+  if (cls) n.className = cls;
+  if (text != null) n.textContent = text;
+  return n;
+}
+// localStorage can throw (private mode, disabled storage); it is only a convenience.
+function load(k) { try { return localStorage.getItem(k) || ""; } catch (e) { return ""; } }
+function store(k, v) { try { localStorage.setItem(k, v); } catch (e) {} }
+function pad(n) { return (n < 10 ? "0" : "") + n; }
+function hhmm(d) { return pad(d.getHours()) + ":" + pad(d.getMinutes()); }
 
-  function setStatus(state, text) {
-    el("status").setAttribute("data-state", state);
-    el("status").textContent = text;
-  }
-  function notice(text) { el("notice").textContent = text; }
-  function joinError(text) { el("join-error").textContent = text; el("join-error").hidden = !text; }
+const params = new URLSearchParams(location.search);
+el("room").value = params.get("room") || load("chat.room") || "lobby";
+el("user").value = params.get("user") || load("chat.user") || "";
+(el("user").value ? el("room") : el("user")).focus();
 
-  el("join").addEventListener("submit", function (ev) {
-    ev.preventDefault();
-    var r = el("room").value.trim(), u = el("user").value.trim();
-    var err = !ROOM_RE.test(r) ? "Room must be 1–128 characters: letters, digits, and . _ ~ -"
-      : !USER_RE.test(u) ? "Name must be 1–32 characters: letters, digits, and _ -" : "";
-    joinError(err);
-    if (err) return;
-    room = r; user = u;
-    store("chat.room", r); store("chat.user", u);
-    el("room-name").textContent = "#" + room;
-    document.title = room + " · Chat";
-    el("messages").textContent = "";
-    el("peers").textContent = "";
-    notice("");
-    el("join-view").hidden = true;
-    el("chat-view").hidden = false;
-    leaving = false; attempt = 0;
-    connect();
-    el("text").focus();
+function setStatus(state, text, detail) {
+  el("status").setAttribute("data-state", state);
+  el("status").textContent = text;
+  el("status").title = detail || "";
+}
+function notice(text) { el("notice").textContent = text; }
+function joinError(text) { el("join-error").textContent = text; el("join-error").hidden = !text; }
+
+el("join").addEventListener("submit", function (ev) {
+  ev.preventDefault();
+  const r = el("room").value.trim(), u = el("user").value.trim();
+  const err = !ROOM_RE.test(r) ? "Room must be 1–128 characters: letters, digits, and . _ ~ -"
+    : !USER_RE.test(u) ? "Name must be 1–32 characters: letters, digits, and _ -" : "";
+  joinError(err);
+  if (err) return;
+  room = r; user = u;
+  store("chat.room", r); store("chat.user", u);
+  el("room-name").textContent = "#" + room;
+  document.title = room + " · Chat";
+  el("messages").textContent = "";
+  el("peers").textContent = "";
+  peers.clear();
+  myId = "";
+  notice("");
+  el("join-view").hidden = true;
+  el("chat-view").hidden = false;
+  start();
+  el("text").focus();
+});
+
+function start() {
+  const previous = client;
+  client = null;
+  if (previous) previous.close(1000, "rejoin");
+  const url = (location.protocol === "https:" ? "wss:" : "ws:") + "//" + location.host +
+    "/rooms/chat/" + encodeURIComponent(room);
+  // The query is read again before every reconnect.
+  const c = connect(url, { query: function () { return { user: user }; } });
+  client = c;
+  // Every listener ignores a client that was left or replaced.
+  c.onStatus(function (ev) { if (c === client) status(ev); });
+  c.onError(function (e) {
+    if (c === client) notice((e && e.code ? e.code + ": " : "") + ((e && e.message) || "something went wrong"));
   });
+  // Every (re)connect is welcomed with the peers and the recent history, so nothing else to re-fetch on a resync.
+  c.on("welcome", function (d) { if (c === client) welcome(d); });
+  c.on("joined", function (d) {
+    if (c !== client) return;
+    peers.set(d.id, d.user); renderPeers(); addNote(d.user + " joined");
+  });
+  c.on("left", function (d) {
+    if (c !== client) return;
+    peers.delete(d.id); renderPeers(); addNote(d.user + " left");
+  });
+  // On a resumed session, missed said events come before the welcome, which then re-renders the history.
+  c.on("said", function (d) { if (c === client) addMessage(d); });
+}
 
-  function connect() {
-    clearTimeout(retryTimer);
-    setStatus(attempt ? "reconnecting" : "connecting", attempt ? "reconnecting…" : "connecting…");
-    var url = (location.protocol === "https:" ? "wss:" : "ws:") + "//" + location.host +
-      "/rooms/chat/" + encodeURIComponent(room) + "?user=" + encodeURIComponent(user);
-    var sock;
-    try { sock = new WebSocket(url); } catch (e) { scheduleReconnect(); return; }
-    ws = sock;
-    // Each handler checks sock === ws so events from a replaced or abandoned socket are ignored.
-    sock.onopen = function () { if (sock === ws) startPing(); };
-    sock.onmessage = function (ev) { if (sock === ws) handle(ev.data); };
-    sock.onclose = function () {
-      if (sock !== ws) return;
-      ws = null;
-      stopPing();
-      if (!leaving) scheduleReconnect();
-    };
-  }
-
-  function scheduleReconnect() {
-    clearTimeout(retryTimer);
-    setStatus("reconnecting", "disconnected — reconnecting…");
-    var base = Math.min(10000, 250 * Math.pow(2, attempt));
-    attempt = Math.min(attempt + 1, 16);
-    // "Equal jitter": half fixed, half random, so many clients don't reconnect in lockstep.
-    retryTimer = setTimeout(connect, base / 2 + Math.random() * base / 2);
-  }
-
-  function startPing() {
-    stopPing();
-    pingTimer = setInterval(function () {
-      if (ws && ws.readyState === WebSocket.OPEN) ws.send("ping");
-    }, 25000);
-  }
-  function stopPing() { clearInterval(pingTimer); }
-
-  function handle(raw) {
-    if (raw === "pong") return;
-    var msg;
-    try { msg = JSON.parse(raw); } catch (e) { return; }
-    if (!msg || typeof msg !== "object") return;
-    var d = msg.data || {};
-    switch (msg.type) {
-      case "welcome":
-        attempt = 0;
-        myId = d.id || "";
-        if (d.user) user = d.user;
-        peers.clear();
-        (d.peers || []).forEach(function (p) { peers.set(p.id, p.user); });
-        renderPeers();
-        el("messages").textContent = "";
-        (d.history || []).forEach(function (m) { addMessage(m); });
-        scrollDown();
-        setStatus("connected", "connected");
-        notice("");
-        break;
-      case "joined":
-        peers.set(d.id, d.user); renderPeers(); addNote(d.user + " joined");
-        break;
-      case "left":
-        peers.delete(d.id); renderPeers(); addNote(d.user + " left");
-        break;
-      case "said":
-        addMessage(d);
-        break;
-      case "error":
-        var e = msg.error || {};
-        notice((e.code ? e.code + ": " : "") + (e.message || "something went wrong"));
-        break;
+function status(ev) {
+  switch (ev.status) {
+    case "connecting":
+      setStatus("connecting", "connecting…");
+      break;
+    case "open":
+      setStatus("connected", "connected");
+      break;
+    case "reconnecting":
+      setStatus("reconnecting", "reconnecting… (attempt " + ev.attempt + ")", ev.reason);
+      break;
+    case "closed": {
+      client = null;
+      const error = ev.error;
+      if (error && error.code === "refused") {
+        // Refused (e.g. 401 for a name the room rejects): back to the form with the room's reason.
+        showJoin();
+        joinError(error.message);
+        return;
+      }
+      setStatus("closed", "closed", ev.reason);
+      notice(error ? error.message : "Disconnected.");
+      break;
     }
   }
+}
 
-  function renderPeers() {
-    var list = el("peers");
-    list.textContent = "";
-    var all = Array.from(peers, function (p) { return { id: p[0], user: String(p[1]) }; });
-    all.sort(function (a, b) {
-      return (b.id === myId) - (a.id === myId) || a.user.localeCompare(b.user);
-    });
-    all.forEach(function (p) {
-      var li = mk("li", p.id === myId ? "me" : "", p.user);
-      if (p.id === myId) li.appendChild(mk("span", "you", " (you)"));
-      list.appendChild(li);
-    });
-  }
+function welcome(d) {
+  myId = d.id || "";
+  if (d.user) user = d.user;
+  peers.clear();
+  (d.peers || []).forEach(function (p) { peers.set(p.id, p.user); });
+  renderPeers();
+  el("messages").textContent = "";
+  (d.history || []).forEach(function (m) { addMessage(m); });
+  scrollDown();
+  notice("");
+}
 
-  function nearBottom() {
-    var m = el("messages");
-    return m.scrollHeight - m.scrollTop - m.clientHeight < 80;
-  }
-  function scrollDown() { var m = el("messages"); m.scrollTop = m.scrollHeight; }
-
-  function addMessage(m) {
-    // Only follow new messages if the reader hasn't scrolled up (or it's our own message).
-    var stick = nearBottom() || m.user === user;
-    var at = new Date(typeof m.at === "number" ? m.at : Date.now());
-    var li = mk("li", "msg" + (m.user === user ? " mine" : ""));
-    var meta = mk("div", "meta");
-    meta.appendChild(mk("span", "who", String(m.user)));
-    var t = mk("time", "", hhmm(at));
-    t.title = at.toLocaleString();
-    meta.appendChild(t);
-    li.appendChild(meta);
-    li.appendChild(mk("div", "body", String(m.text)));
-    el("messages").appendChild(li);
-    if (stick) scrollDown();
-  }
-
-  function addNote(text) {
-    var stick = nearBottom();
-    el("messages").appendChild(mk("li", "note", text));
-    if (stick) scrollDown();
-  }
-
-  el("send").addEventListener("submit", function (ev) {
-    ev.preventDefault();
-    var input = el("text"), text = input.value;
-    if (!text.trim()) return;
-    if (!ws || ws.readyState !== WebSocket.OPEN) { notice("Not connected — message not sent."); return; }
-    ws.send(JSON.stringify({ type: "say", data: { text: text.slice(0, 2000) } }));
-    input.value = "";
-    input.focus();
+function renderPeers() {
+  const list = el("peers");
+  list.textContent = "";
+  const all = Array.from(peers, function (p) { return { id: p[0], user: String(p[1]) }; });
+  all.sort(function (a, b) {
+    return (b.id === myId) - (a.id === myId) || a.user.localeCompare(b.user);
   });
-
-  el("leave").addEventListener("click", function () {
-    leaving = true;
-    clearTimeout(retryTimer);
-    stopPing();
-    var s = ws;
-    ws = null;
-    if (s) s.close(1000, "leave");
-    peers.clear();
-    el("chat-view").hidden = true;
-    el("join-view").hidden = false;
-    document.title = "Chat";
-    el("user").focus();
+  all.forEach(function (p) {
+    const li = mk("li", p.id === myId ? "me" : "", p.user);
+    if (p.id === myId) li.appendChild(mk("span", "you", " (you)"));
+    list.appendChild(li);
   });
+}
 
-  // Coming back online: retry right away instead of waiting out the backoff.
-  window.addEventListener("online", function () {
-    if (!leaving && !ws) { attempt = 0; connect(); }
-  });
-})();
+function nearBottom() {
+  const m = el("messages");
+  return m.scrollHeight - m.scrollTop - m.clientHeight < 80;
+}
+function scrollDown() { const m = el("messages"); m.scrollTop = m.scrollHeight; }
+
+function addMessage(m) {
+  // Only follow new messages if the reader hasn't scrolled up (or it's our own message).
+  const stick = nearBottom() || m.user === user;
+  const at = new Date(typeof m.at === "number" ? m.at : Date.now());
+  const li = mk("li", "msg" + (m.user === user ? " mine" : ""));
+  const meta = mk("div", "meta");
+  meta.appendChild(mk("span", "who", String(m.user)));
+  const t = mk("time", "", hhmm(at));
+  t.title = at.toLocaleString();
+  meta.appendChild(t);
+  li.appendChild(meta);
+  li.appendChild(mk("div", "body", String(m.text)));
+  el("messages").appendChild(li);
+  if (stick) scrollDown();
+}
+
+function addNote(text) {
+  const stick = nearBottom();
+  el("messages").appendChild(mk("li", "note", text));
+  if (stick) scrollDown();
+}
+
+el("send").addEventListener("submit", function (ev) {
+  ev.preventDefault();
+  const input = el("text"), text = input.value;
+  if (!text.trim()) return;
+  // While reconnecting the client queues the message and sends it once the room is back.
+  if (!client || !client.send("say", { text: text.slice(0, 2000) })) { notice("Not connected — message not sent."); return; }
+  notice(client.status === "open" ? "" : "Offline — your message will be sent when the connection is back.");
+  input.value = "";
+  input.focus();
+});
+
+function showJoin() {
+  peers.clear();
+  el("chat-view").hidden = true;
+  el("join-view").hidden = false;
+  document.title = "Chat";
+  el("user").focus();
+}
+
+el("leave").addEventListener("click", function () {
+  const c = client;
+  client = null;
+  if (c) c.close(1000, "leave");
+  showJoin();
+});
 </script>
 </body>
 </html>
