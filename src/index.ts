@@ -2,7 +2,7 @@ export { defineRoom } from "./define-room.ts";
 export { RoomError, LimitError } from "./errors.ts";
 export { RoomEngine } from "./engine.ts";
 export { roomRoutes, type RoomsOptions, type RoomHost, type AcceptedUpgrade } from "./router.ts";
-export { memoryStorage } from "./memory-storage.ts";
+export { memoryStorage, compareKeys } from "./memory-storage.ts";
 export { isRoomName } from "./names.ts";
 export { DEFAULT_LIMITS, CONNECTION_DATA_BUDGET, resolveLimits, type RoomLimits, type RateLimit } from "./limits.ts";
 export { MAX_KEY_BYTES, MAX_VALUE_BYTES } from "./storage.ts";

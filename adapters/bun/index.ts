@@ -19,6 +19,18 @@ interface SocketData {
 
 type Socket = ServerWebSocket<SocketData>;
 
+/** What `bunRooms` returns: the routes, `fetch` and `websocket` for `Bun.serve`, and a graceful `close`. */
+export interface BunRooms {
+  /** The room routes, to mount in your own Hono app. */
+  app: Hono<any>;
+  /** `fetch` for `Bun.serve` when roomwire is the whole app. */
+  fetch(request: Request, server: Server<SocketData>): Response | Promise<Response>;
+  /** The `websocket` handlers for `Bun.serve`. */
+  websocket: WebSocketHandler<SocketData>;
+  /** Closes every connection with 1001 (going away), waits for the rooms' handlers, stops alarms and closes the database. */
+  close(): Promise<void>;
+}
+
 /**
  * Serves rooms on `Bun.serve`: pass `fetch` and `websocket` to it, or mount
  * `app` in your own Hono app and pass that app's `fetch`.
@@ -27,7 +39,7 @@ type Socket = ServerWebSocket<SocketData>;
  * const rooms = bunRooms({ rooms: { chat }, dataDir: "./.data" });
  * Bun.serve({ port: 8787, fetch: rooms.fetch, websocket: rooms.websocket });
  */
-export function bunRooms(options: BunRoomsOptions) {
+export function bunRooms(options: BunRoomsOptions): BunRooms {
   const store = new SqliteRooms(options.dataDir);
   let server: Server<SocketData> | undefined;
   const rooms = new LocalRooms<Socket>(options.rooms, store, {
@@ -72,12 +84,9 @@ export function bunRooms(options: BunRoomsOptions) {
   };
 
   return {
-    /** The room routes, to mount in your own Hono app. */
-    app: app as Hono<any>,
-    /** `fetch` for `Bun.serve` when roomwire is the whole app. */
-    fetch: (request: Request, bunServer: Server<SocketData>) => app.fetch(request, bunServer),
+    app,
+    fetch: (request, bunServer) => app.fetch(request, bunServer),
     websocket,
-    /** Closes every connection with 1001 (going away), waits for the rooms' handlers, stops alarms and closes the database. */
     async close() {
       await rooms.close();
       store.close();

@@ -36,8 +36,9 @@ export class SqliteRooms {
         let sql = "SELECT key, value FROM storage WHERE room = ?";
         const params: (string | number)[] = [room];
         if (prefix) {
-          sql += " AND key >= ? AND substr(key, 1, length(?)) = ?";
-          params.push(prefix, prefix, prefix);
+          // Compared as bytes: SQLite's text functions stop at a NUL character.
+          sql += " AND key >= ? AND substr(CAST(key AS BLOB), 1, ?) = CAST(? AS BLOB)";
+          params.push(prefix, Buffer.byteLength(prefix), prefix);
         }
         if (start !== undefined) (sql += " AND key >= ?"), params.push(start);
         if (end !== undefined) (sql += " AND key < ?"), params.push(end);

@@ -208,8 +208,10 @@ describe.each(runtimes)("roomwire/client on $name", (runtime) => {
     expect(statusNames(client)).toEqual(["connecting", "closed"]);
   });
 
-  // Flooding takes the rate limit's 3 s, so about 4 s per runtime.
-  it("ends the session without reconnecting when the room closes it with 1008 for flooding", async () => {
+  // Flooding takes the rate limit's 3 s, so about 4 s per runtime. Not on Deno: when a server closes a
+  // peer that keeps sending, Deno 2.9 may drop the close frame (the peer sees 1006, not 1008), a runtime
+  // limitation documented in the README; the conformance suite checks Deno still closes the flooder.
+  if (runtime.name !== "deno") it("ends the session without reconnecting when the room closes it with 1008 for flooding", async () => {
     const a = join(wsUrl(), freshRoom(), "ann");
     await opened(a);
     const deadline = Date.now() + 10_000;

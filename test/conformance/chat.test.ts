@@ -298,7 +298,8 @@ describe.each(runtimes)("chat on $name", (runtime) => {
         for (let i = 0; i < 20 && ann.open; i++) ann.send("nope");
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      expect(code).toBe(1008);
+      // Deno 2.9 may drop the close frame of a server-side close while the peer keeps sending (README, Deno).
+      expect(runtime.name === "deno" ? [1008, 1006] : [1008]).toContain(code);
       expect(Date.now() - started).toBeGreaterThanOrEqual(3_000);
       expect(ann.frames.filter(isError("rate_limited"))).toHaveLength(1);
     });

@@ -12,5 +12,6 @@ export interface Runtime {
 /** Every runtime the conformance suite runs against. A new adapter adds one line here. */
 export const runtimes: Runtime[] = [
   { name: "bun", command: [bin("bun"), resolve(root, "examples/chat/bun.ts")] },
+  { name: "deno", command: [bin("deno"), "run", "-A", "--cached-only", resolve(root, "examples/chat/deno.ts")] },
   { name: "workerd", command: [process.execPath, resolve(root, "scripts/start-cloudflare.mjs")] },
 ];

@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runtimes } from "../conformance/runtimes.ts";
+import { freePort, removeDir, startServer, tempDir, type RunningServer } from "../support/server.ts";
+import { Peer } from "../support/ws-client.ts";
+
+/** Runtimes whose entry is the server process itself, so SIGKILL kills the store's process. */
+const killable = runtimes.filter((runtime) => ["bun", "deno"].includes(runtime.name));
+
+const SENDERS = 4;
+const PER_SENDER = 50;
+/** Kill the server once this many `said` have come back: the rest are in flight or never sent. */
+const KILL_AFTER = 150;
+
+/**
+ * Nothing acknowledged is lost: every `said` a client saw (the room stored it,
+ * then broadcast it) is in the history after the server is SIGKILLed and
+ * restarted on the same data directory.
+ */
+describe.each(killable)("durability on $name", (runtime) => {
+  let server: RunningServer | undefined;
+  let dataDir: string;
+  const peers: Peer[] = [];
+  const start = async () => startServer(runtime.command, { PORT: String(await freePort()), DATA_DIR: dataDir });
+  const join = async (room: string, user: string) => {
+    const peer = await Peer.connect(`${server!.wsUrl}/rooms/chat/${room}?user=${user}`);
+    peers.push(peer);
+    await peer.next("welcome");
+    return peer;
+  };
+
+  beforeAll(async () => {
+    dataDir = tempDir();
+    server = await start();
+  });
+
+  afterAll(async () => {
+    for (const peer of peers) peer.drop();
+    await server?.stop();
+    removeDir(dataDir);
+  });
+
+  it(`keeps every acknowledged said after SIGKILL (${SENDERS} senders, up to ${SENDERS * PER_SENDER} messages)`, async () => {
+    const room = `durable-${runtime.name}-${Date.now()}`;
+    // One connection per sender keeps each under the rate limit (a burst of 100) while waiting for every said.
+    const senders = await Promise.all(Array.from({ length: SENDERS }, (_, i) => join(room, `s${i}`)));
+    const acknowledged: string[] = [];
+    let killing: Promise<void> | undefined;
+
+    const send = async (peer: Peer, sender: number) => {
+      const gone = peer.closed.then(() => undefined);
+      for (let i = 0; i < PER_SENDER && !killing; i++) {
+        const text = `s${sender}-m${i}`;
+        peer.send("say", { text });
+        const said = await Promise.race([peer.next((frame) => typeof frame === "object" && (frame as any).type === "said" && (frame as any).data.text === text), gone]);
+        if (said === undefined) return;
+        acknowledged.push(text);
+        if (acknowledged.length >= KILL_AFTER) killing ??= server!.stop("SIGKILL");
+      }
+    };
+    await Promise.all(senders.map(send));
+    await (killing ?? server!.stop("SIGKILL"));
+    expect(acknowledged.length).toBeGreaterThanOrEqual(KILL_AFTER);
+
+    server = await start();
+    const reader = await join(room, "reader");
+    const history: { user: string; text: string }[] = (await reader.request("history", { limit: 200 })).data;
+    const stored = history.map((said) => said.text);
+    const lost = acknowledged.filter((text) => !stored.includes(text));
+    expect(lost).toEqual([]);
+    // Each sender's messages are stored in the order it sent them, each once.
+    for (let sender = 0; sender < SENDERS; sender++) {
+      const mine = stored.filter((text) => text.startsWith(`s${sender}-`));
+      expect(mine).toEqual(Array.from({ length: mine.length }, (_, i) => `s${sender}-m${i}`));
+    }
+  });
+});
