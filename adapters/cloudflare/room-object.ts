@@ -64,7 +64,8 @@ export function roomObjectClass(rooms: Record<string, AnyRoomDefinition>, idleTi
       } catch {
         // already closed
       }
-      this.room().close(ws, code, reason);
+      // A dropped link carried no close frame, so no reason (workerd describes the drop instead).
+      this.room().close(ws, code, code === 1006 ? "" : reason);
     }
 
     override webSocketError(ws: WebSocket, error: unknown): void {

@@ -118,6 +118,7 @@ export interface FixtureServer {
 export const fixtureServers: FixtureServer[] = [
   { name: "bun", command: [bin("bun"), fixture("storage-server.bun.ts")] },
   { name: "deno", command: [bin("deno"), "run", "-A", "--cached-only", fixture("storage-server.deno.ts")] },
+  { name: "workerd", command: [process.execPath, resolve(root, "scripts/start-cloudflare.mjs"), "-c", fixture("wrangler.storage.toml")] },
 ];
 
 /** Every implementation the storage and socket contracts run against: memory, then each runtime's fixture server. */
