@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, removeDir, startServer, tempDir, type RunningServer } from "../support/server.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useChatServer } from "../support/chat-server.ts";
 import { Peer } from "../support/ws-client.ts";
 import { runtimes } from "./runtimes.ts";
 
@@ -8,40 +8,23 @@ import { runtimes } from "./runtimes.ts";
  * Every runtime must pass the very same cases.
  */
 describe.each(runtimes)("chat on $name", (runtime) => {
-  let server: RunningServer;
-  let dataDir: string;
-  const peers: Peer[] = [];
+  const chat = useChatServer(runtime.command);
   let roomCount = 0;
-
-  const start = async () => startServer(runtime.command, { PORT: String(await freePort()), DATA_DIR: dataDir });
   /** A room name no other test uses. */
   const freshRoom = () => `room-${runtime.name}-${Date.now()}-${roomCount++}`;
-  const join = async (room: string, user: string) => {
-    const peer = await Peer.connect(`${server.wsUrl}/rooms/chat/${room}?user=${user}`);
-    peers.push(peer);
-    return peer;
-  };
-
-  beforeAll(async () => {
-    dataDir = tempDir();
-    server = await start();
-  });
-
-  afterAll(async () => {
-    for (const peer of peers) peer.drop();
-    await server?.stop();
-    removeDir(dataDir);
-  });
+  const join = (room: string, user: string) => chat.join(room, user);
+  const url = () => chat.server.url;
+  const wsUrl = () => chat.server.wsUrl;
 
   describe("HTTP", () => {
     it("answers /health with 200 ok", async () => {
-      const response = await fetch(`${server.url}/health`);
+      const response = await fetch(`${url()}/health`);
       expect(response.status).toBe(200);
       expect(await response.text()).toBe("ok");
     });
 
     it("serves the chat page at /", async () => {
-      const response = await fetch(`${server.url}/`);
+      const response = await fetch(`${url()}/`);
       expect(response.status).toBe(200);
       expect(response.headers.get("content-type")).toContain("text/html");
       const page = await response.text();
@@ -50,30 +33,30 @@ describe.each(runtimes)("chat on $name", (runtime) => {
     });
 
     it("answers a plain HTTP request to a room with 426", async () => {
-      const response = await fetch(`${server.url}/rooms/chat/lobby`);
+      const response = await fetch(`${url()}/rooms/chat/lobby`);
       // (workerd strips the Upgrade header from a 426; the status is what every runtime shares)
       expect(response.status).toBe(426);
     });
 
     it("answers an unknown room type with 404", async () => {
-      expect(await Peer.upgradeStatus(`${server.wsUrl}/rooms/nope/lobby?user=ann`)).toBe(404);
+      expect(await Peer.upgradeStatus(`${wsUrl()}/rooms/nope/lobby?user=ann`)).toBe(404);
     });
 
     it.each(["a%20b", "x".repeat(129), "%E2%9C%93", "a%2Fb"])("refuses the room name %s with 400", async (name) => {
-      expect(await Peer.upgradeStatus(`${server.wsUrl}/rooms/chat/${name}?user=ann`)).toBe(400);
+      expect(await Peer.upgradeStatus(`${wsUrl()}/rooms/chat/${name}?user=ann`)).toBe(400);
     });
 
     it("accepts a 128-character room name of every allowed character", async () => {
       const name = "Az09._~-".repeat(16);
-      expect(await Peer.upgradeStatus(`${server.wsUrl}/rooms/chat/${name}?user=ann`)).toBe(101);
+      expect(await Peer.upgradeStatus(`${wsUrl()}/rooms/chat/${name}?user=ann`)).toBe(101);
     });
 
     it.each(["", "?user=", `?user=${"u".repeat(33)}`, "?user=a%20b", "?user=%C3%A9"])("refuses the user in '%s' with 401", async (query) => {
-      expect(await Peer.upgradeStatus(`${server.wsUrl}/rooms/chat/lobby${query}`)).toBe(401);
+      expect(await Peer.upgradeStatus(`${wsUrl()}/rooms/chat/lobby${query}`)).toBe(401);
     });
 
     it("accepts a 32-character user name", async () => {
-      expect(await Peer.upgradeStatus(`${server.wsUrl}/rooms/chat/lobby?user=${"u_-9".repeat(8)}`)).toBe(101);
+      expect(await Peer.upgradeStatus(`${wsUrl()}/rooms/chat/lobby?user=${"u_-9".repeat(8)}`)).toBe(101);
     });
   });
 
@@ -314,9 +297,9 @@ describe.each(runtimes)("chat on $name", (runtime) => {
         ann.send("say", { text });
         await ann.next("said");
       }
-      await server.stop();
+      await chat.server.stop();
       expect((await ann.closed).code).not.toBe(1000);
-      server = await start();
+      await chat.restart();
       const bob = await join(room, "bob");
       const welcome = (await bob.next("welcome")).data;
       expect(welcome.history.map((said: { text: string; user: string }) => `${said.user}:${said.text}`)).toEqual(["ann:before", "ann:the", "ann:restart"]);

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runtimes } from "../conformance/runtimes.ts";
-import { freePort, removeDir, startServer, tempDir, type RunningServer } from "../support/server.ts";
-import { Peer } from "../support/ws-client.ts";
+import { useChatServer } from "../support/chat-server.ts";
+import type { Peer } from "../support/ws-client.ts";
 
 /** Runtimes whose entry is the server process itself, so SIGKILL kills the store's process. */
 const killable = runtimes.filter((runtime) => ["bun", "deno"].includes(runtime.name));
@@ -17,27 +17,12 @@ const KILL_AFTER = 150;
  * restarted on the same data directory.
  */
 describe.each(killable)("durability on $name", (runtime) => {
-  let server: RunningServer | undefined;
-  let dataDir: string;
-  const peers: Peer[] = [];
-  const start = async () => startServer(runtime.command, { PORT: String(await freePort()), DATA_DIR: dataDir });
+  const chat = useChatServer(runtime.command);
   const join = async (room: string, user: string) => {
-    const peer = await Peer.connect(`${server!.wsUrl}/rooms/chat/${room}?user=${user}`);
-    peers.push(peer);
+    const peer = await chat.join(room, user);
     await peer.next("welcome");
     return peer;
   };
-
-  beforeAll(async () => {
-    dataDir = tempDir();
-    server = await start();
-  });
-
-  afterAll(async () => {
-    for (const peer of peers) peer.drop();
-    await server?.stop();
-    removeDir(dataDir);
-  });
 
   it(`keeps every acknowledged said after SIGKILL (${SENDERS} senders, up to ${SENDERS * PER_SENDER} messages)`, async () => {
     const room = `durable-${runtime.name}-${Date.now()}`;
@@ -54,14 +39,14 @@ describe.each(killable)("durability on $name", (runtime) => {
         const said = await Promise.race([peer.next((frame) => typeof frame === "object" && (frame as any).type === "said" && (frame as any).data.text === text), gone]);
         if (said === undefined) return;
         acknowledged.push(text);
-        if (acknowledged.length >= KILL_AFTER) killing ??= server!.stop("SIGKILL");
+        if (acknowledged.length >= KILL_AFTER) killing ??= chat.server.stop("SIGKILL");
       }
     };
     await Promise.all(senders.map(send));
-    await (killing ?? server!.stop("SIGKILL"));
+    await (killing ?? chat.server.stop("SIGKILL"));
     expect(acknowledged.length).toBeGreaterThanOrEqual(KILL_AFTER);
 
-    server = await start();
+    await chat.restart();
     const reader = await join(room, "reader");
     const history: { user: string; text: string }[] = (await reader.request("history", { limit: 200 })).data;
     const stored = history.map((said) => said.text);
