@@ -40,6 +40,12 @@ export class RoomEngine<S extends object> {
   private readonly ended = new WeakSet<S>();
   private readonly joining = new Set<S>();
   private closing = 0;
+  /**
+   * At least as many as the sockets the adapter lists: the last count, plus one per `open` since.
+   * Nothing but a recount lowers it, so it stays an upper bound; unknown until the first `open`
+   * (a rebuilt room counts again).
+   */
+  private socketsAtMost: number | undefined;
   private readonly queue: Task[] = [];
   private busy = false;
   private drained: (() => void)[] = [];
@@ -65,9 +71,16 @@ export class RoomEngine<S extends object> {
 
   /** A socket was accepted and carries its attachment: refuse it if the room is full, else run `connect`. */
   open(socket: S): void {
-    let count = 0;
-    for (const _ of this.ports.sockets.sockets()) count++;
-    if (count > this.limits.maxConnections) {
+    // Counting the sockets costs O(n) (on Cloudflare it builds the array of every socket), so only
+    // near the limit: an upper bound of the count, which each open raises by one, decides the rest.
+    const atMost = this.socketsAtMost === undefined ? Infinity : this.socketsAtMost + 1;
+    this.socketsAtMost = atMost;
+    if (atMost > this.limits.maxConnections) {
+      let count = 0;
+      for (const _ of this.ports.sockets.sockets()) count++;
+      this.socketsAtMost = count;
+    }
+    if (this.socketsAtMost > this.limits.maxConnections) {
       // Turned away before it joined: no connect, so no close hook either.
       this.ended.add(socket);
       this.ports.sockets.setAttachment(socket, { ...this.ports.sockets.attachment(socket), ended: true });
@@ -452,8 +465,10 @@ class ConnectionHandle<S extends object> implements AnyConnection {
   }
 }
 
-function exceptIds(except: Except | undefined): Set<string> {
-  if (except === undefined) return new Set();
+const NO_ONE: ReadonlySet<string> = new Set();
+
+function exceptIds(except: Except | undefined): ReadonlySet<string> {
+  if (except === undefined) return NO_ONE;
   const list = Array.isArray(except) ? except : [except];
   return new Set(list.map((item: AnyConnection | string) => (typeof item === "string" ? item : item.id)));
 }

@@ -39,6 +39,8 @@ export function roomKey(address: RoomAddress): string {
  */
 export class LocalRooms<S extends object> {
   private readonly live = new Map<string, LiveRoom<S>>();
+  /** The room of each open socket, so a frame finds its engine without building the room's key. */
+  private readonly roomOf = new WeakMap<S, LiveRoom<S>>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   private stopped = false;
 
@@ -55,23 +57,23 @@ export class LocalRooms<S extends object> {
 
   /** A socket for `address` is open. */
   open(address: RoomAddress, socket: S): void {
-    const { engine, sockets } = this.room(address);
-    sockets.add(socket);
-    engine.open(socket);
+    const room = this.room(address);
+    room.sockets.add(socket);
+    this.roomOf.set(socket, room);
+    room.engine.open(socket);
   }
 
-  message(address: RoomAddress, socket: S, frame: string | ArrayBuffer | ArrayBufferView): void {
-    const found = this.live.get(roomKey(address));
-    if (found?.sockets.has(socket)) found.engine.message(socket, frame);
+  message(_address: RoomAddress, socket: S, frame: string | ArrayBuffer | ArrayBufferView): void {
+    this.roomOf.get(socket)?.engine.message(socket, frame);
   }
 
   /** The runtime reports a socket closed; reported twice, it counts once. */
   closed(address: RoomAddress, socket: S, code: number, reason: string): void {
-    const key = roomKey(address);
-    const found = this.live.get(key);
+    const found = this.roomOf.get(socket);
+    this.roomOf.delete(socket);
     if (!found?.sockets.delete(socket)) return;
     found.engine.close(socket, code, reason);
-    void this.release(key);
+    void this.release(roomKey(address));
   }
 
   /** A plain HTTP request to the room. */
