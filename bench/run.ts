@@ -1,5 +1,5 @@
 // roomwire's benchmark: roomwire against the raw runtimes, crossws and Hono, on Bun, Deno and workerd.
-//   npm run bench                       the default bench (about 6–8 minutes on 2 cores); prints a table, writes bench/RESULTS.md and bench/results.json
+//   npm run bench                       the default bench (about 8 minutes on 2 cores); prints a table, writes bench/RESULTS.md and bench/results.json
 //   npm run bench -- --smoke            a few seconds, tiny sizes: checks the harness works (test/bench/smoke.test.ts)
 //   npm run bench -- --help             every setting
 // The coordinator (this file) runs on Bun; it starts each server as its own process, and the
@@ -97,6 +97,8 @@ const HELP = `npm run bench -- [options]
   --idle a,b            idle connection counts at which server RSS is read (default 2000,10000)
   --rounds N            measured fan-out rounds per run, after a warm-up round; the run's figure is their median (default 2)
   --phases a,b          among fanout,rtt,memory (default all)
+  --warm-connections N  idle connections opened and closed before the memory baseline (default 0)
+  --settle-ms N         wait after the GC before reading RSS (default 200)
   --out FILE            the Markdown report (default bench/RESULTS.md)
   --json FILE           the raw figures (default bench/results.json)
   --smoke               tiny sizes, one run, Bun only (unless --runtimes): checks the harness, not the speed`;
