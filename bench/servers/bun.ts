@@ -1,12 +1,12 @@
 // One bench server on Bun: `PORT=… bun bench/servers/bun.ts <variant>` (variants: shared/protocol.ts).
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
-import type { Peer } from "crossws";
 import crossws from "crossws/adapters/bun";
 import { Hono } from "hono";
 import { upgradeWebSocket, websocket as honoWebsocket } from "hono/bun";
 import { bunRooms } from "../../adapters/bun/index.ts";
+import { crosswsHooks } from "../shared/crossws-hooks.ts";
 import { benchRoom } from "../shared/rooms.ts";
-import { handle, roomOf, userOf, type Out } from "../shared/protocol.ts";
+import { handle, type Out } from "../shared/protocol.ts";
 
 const variant = process.argv[2] ?? "raw";
 const hostname = "127.0.0.1";
@@ -57,30 +57,7 @@ function serveRaw() {
 }
 
 function serveCrossws() {
-  interface Context {
-    room: string;
-    from: string;
-  }
-  const out: Out<Peer> = {
-    send: (peer, frame) => void peer.send(frame),
-    broadcast(peer, frame) {
-      peer.send(frame);
-      peer.publish((peer.context as unknown as Context).room, frame);
-    },
-  };
-  const ws = crossws({
-    hooks: {
-      open(peer) {
-        const context = peer.context as unknown as Context;
-        context.room = roomOf(peer.request.url);
-        context.from = userOf(peer.request.url);
-        peer.subscribe(context.room);
-      },
-      message(peer, message) {
-        handle(message.text(), (peer.context as unknown as Context).from, peer, out);
-      },
-    },
-  });
+  const ws = crossws({ hooks: crosswsHooks });
   Bun.serve({
     hostname,
     port,

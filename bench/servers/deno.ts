@@ -1,12 +1,12 @@
 // One bench server on Deno: `PORT=… deno run -A bench/servers/deno.ts <variant>` (variants: shared/protocol.ts).
-import type { Peer } from "crossws";
 import crossws from "crossws/adapters/deno";
 import { Hono } from "hono";
 import { upgradeWebSocket } from "hono/deno";
 import type { WSContext } from "hono/ws";
 import { denoRooms } from "../../adapters/deno/index.ts";
+import { crosswsHooks } from "../shared/crossws-hooks.ts";
 import { benchRoom } from "../shared/rooms.ts";
-import { handle, roomOf, userOf, type Out } from "../shared/protocol.ts";
+import { handle, type Out } from "../shared/protocol.ts";
 
 const variant = Deno.args[0] ?? "raw";
 const hostname = "127.0.0.1";
@@ -66,31 +66,7 @@ function serveRaw(): Deno.HttpServer {
 }
 
 function serveCrossws(): Deno.HttpServer {
-  interface Context {
-    room: string;
-    from: string;
-  }
-  const out: Out<Peer> = {
-    send: (peer, frame) => void peer.send(frame),
-    broadcast(peer, frame) {
-      peer.send(frame);
-      peer.publish((peer.context as unknown as Context).room, frame);
-    },
-  };
-  const ws = crossws({
-    idleTimeout: IDLE_TIMEOUT,
-    hooks: {
-      open(peer) {
-        const context = peer.context as unknown as Context;
-        context.room = roomOf(peer.request.url);
-        context.from = userOf(peer.request.url);
-        peer.subscribe(context.room);
-      },
-      message(peer, message) {
-        handle(message.text(), (peer.context as unknown as Context).from, peer, out);
-      },
-    },
-  });
+  const ws = crossws({ idleTimeout: IDLE_TIMEOUT, hooks: crosswsHooks });
   return Deno.serve({ hostname, port, onListen() {} }, (request, info) => {
     const path = new URL(request.url).pathname;
     if (path === "/health") return health();

@@ -1,48 +1,17 @@
 // crossws on workerd: its Cloudflare adapter, one Durable Object per room (crossws uses the hibernation API), pub/sub for the broadcast.
-import type { Peer } from "crossws";
 import crossws from "crossws/adapters/cloudflare";
 import { DurableObject } from "cloudflare:workers";
-import { handle, roomOf, userOf, type Out } from "../../shared/protocol.ts";
+import { crosswsHooks } from "../../shared/crossws-hooks.ts";
 
 interface Env {
   ROOMS: DurableObjectNamespace;
 }
-interface Context {
-  room: string;
-  from: string;
-}
-
-const out: Out<Peer> = {
-  send: (peer, frame) => void peer.send(frame),
-  broadcast(peer, frame) {
-    peer.send(frame);
-    peer.publish(context(peer).room, frame);
-  },
-};
-
-/** What the peer was opened with; rebuilt from its request after a hibernation. */
-function context(peer: Peer): Context {
-  const context = peer.context as unknown as Partial<Context>;
-  if (context.room === undefined) {
-    context.room = roomOf(peer.request.url);
-    context.from = userOf(peer.request.url);
-  }
-  return context as Context;
-}
-
 const ws = crossws({
   resolveDurableStub: (request, env) => {
     const rooms = (env as Env).ROOMS;
     return rooms.get(rooms.idFromName(new URL(request!.url).pathname)) as never;
   },
-  hooks: {
-    open(peer) {
-      peer.subscribe(context(peer).room);
-    },
-    message(peer, message) {
-      handle(message.text(), context(peer).from, peer, out);
-    },
-  },
+  hooks: crosswsHooks,
 });
 
 export default {
