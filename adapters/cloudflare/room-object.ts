@@ -8,150 +8,173 @@ export const CONNECTION_HEADER = "x-roomwire-connection";
 /** How often, at most, an event checks for sockets that stopped answering pings. */
 const SWEEP_EVERY_MS = 30_000;
 
+/** What a Worker's room objects serve. */
+export interface RoomObjectConfig {
+  rooms: Record<string, AnyRoomDefinition>;
+  idleTimeoutSeconds: number;
+}
+
+/** The Durable Object class a Worker exports, with the Workers runtime's constructor. */
+export type RoomObjectClass = new (ctx: DurableObjectState, env: unknown) => RoomObject;
+
 /**
- * Builds the Durable Object class that serves every room type: one object per
- * room, on the hibernation API only. Nothing in it is needed across events:
- * connections live in socket attachments, state in storage, and the room's
- * address in a table of its own.
+ * Builds the Durable Object class that serves every room type of a Worker.
+ * Subclass it to add methods of your own; `ctx` and `env` are the object's.
  */
-export function roomObjectClass(rooms: Record<string, AnyRoomDefinition>, idleTimeoutSeconds: number) {
-  return class RoomObject extends DurableObject {
-    private engine: RoomEngine<WebSocket> | undefined;
-    private readonly started = Date.now();
-    private lastSweep = 0;
-    private readonly lastMessage = new WeakMap<WebSocket, number>();
-
+export function roomObjectClass(rooms: Record<string, AnyRoomDefinition>, idleTimeoutSeconds: number): RoomObjectClass {
+  const config: RoomObjectConfig = { rooms, idleTimeoutSeconds };
+  return class extends RoomObject {
     constructor(ctx: DurableObjectState, env: unknown) {
-      super(ctx, env as never);
-      // Heartbeats are answered by the runtime, without waking the object.
-      ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
-      ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS roomwire_room (id INTEGER PRIMARY KEY CHECK (id = 1), type TEXT NOT NULL, name TEXT NOT NULL)");
+      super(ctx, env, config);
     }
+  };
+}
 
-    override async fetch(request: Request): Promise<Response> {
-      const address = JSON.parse(request.headers.get(ROOM_HEADER) ?? "null") as RoomAddress | null;
-      if (!address) return new Response("Room objects are reached through the Worker's room routes.", { status: 400 });
-      this.remember(address);
-      this.sweep();
-      const engine = this.room();
-      const connection = request.headers.get(CONNECTION_HEADER);
-      if (request.headers.get("upgrade")?.toLowerCase() !== "websocket" || connection === null) {
-        const headers = new Headers(request.headers);
-        headers.delete(ROOM_HEADER);
-        headers.delete(CONNECTION_HEADER);
-        return engine.http(new Request(request, { headers }));
-      }
-      const attachment = JSON.parse(connection) as Attachment;
-      const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
-      this.ctx.acceptWebSocket(server, attachment.tags ?? []);
-      server.serializeAttachment(attachment);
-      engine.open(server);
-      return new Response(null, { status: 101, webSocket: client });
+/**
+ * A room's Durable Object: one object per room, on the hibernation API only.
+ * Nothing in it is needed across events: connections live in socket
+ * attachments, state in storage, and the room's address in a table of its own.
+ */
+export class RoomObject extends DurableObject {
+  private engine: RoomEngine<WebSocket> | undefined;
+  private readonly started = Date.now();
+  private lastSweep = 0;
+  private readonly lastMessage = new WeakMap<WebSocket, number>();
+  private readonly rooms: Record<string, AnyRoomDefinition>;
+  private readonly idleTimeoutSeconds: number;
+
+  constructor(ctx: DurableObjectState, env: unknown, config: RoomObjectConfig) {
+    super(ctx, env as never);
+    this.rooms = config.rooms;
+    this.idleTimeoutSeconds = config.idleTimeoutSeconds;
+    // Heartbeats are answered by the runtime, without waking the object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS roomwire_room (id INTEGER PRIMARY KEY CHECK (id = 1), type TEXT NOT NULL, name TEXT NOT NULL)");
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    const address = JSON.parse(request.headers.get(ROOM_HEADER) ?? "null") as RoomAddress | null;
+    if (!address) return new Response("Room objects are reached through the Worker's room routes.", { status: 400 });
+    this.remember(address);
+    this.sweep();
+    const engine = this.room();
+    const connection = request.headers.get(CONNECTION_HEADER);
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket" || connection === null) {
+      const headers = new Headers(request.headers);
+      headers.delete(ROOM_HEADER);
+      headers.delete(CONNECTION_HEADER);
+      return engine.http(new Request(request, { headers }));
     }
+    const attachment = JSON.parse(connection) as Attachment;
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+    this.ctx.acceptWebSocket(server, attachment.tags ?? []);
+    server.serializeAttachment(attachment);
+    engine.open(server);
+    return new Response(null, { status: 101, webSocket: client });
+  }
 
-    override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
-      this.lastMessage.set(ws, Date.now());
-      this.room().message(ws, message);
-      this.sweep();
+  override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+    this.lastMessage.set(ws, Date.now());
+    this.room().message(ws, message);
+    this.sweep();
+  }
+
+  override webSocketClose(ws: WebSocket, code: number, reason: string): void {
+    // The hibernation API leaves the close handshake to us. 1005 means the peer's
+    // frame had no code: answer without one. 1006/1015: no frame came, nothing to answer.
+    try {
+      if (code === 1005) ws.close();
+      else if (code !== 1006 && code !== 1015) ws.close(code, reason);
+    } catch {
+      // already closed
     }
+    // A dropped link carried no close frame, so no reason (workerd describes the drop instead).
+    this.room().close(ws, code, code === 1006 ? "" : reason);
+  }
 
-    override webSocketClose(ws: WebSocket, code: number, reason: string): void {
-      // The hibernation API leaves the close handshake to us. 1005 means the peer's
-      // frame had no code: answer without one. 1006/1015: no frame came, nothing to answer.
-      try {
-        if (code === 1005) ws.close();
-        else if (code !== 1006 && code !== 1015) ws.close(code, reason);
-      } catch {
-        // already closed
-      }
-      // A dropped link carried no close frame, so no reason (workerd describes the drop instead).
-      this.room().close(ws, code, code === 1006 ? "" : reason);
-    }
+  override webSocketError(ws: WebSocket, error: unknown): void {
+    console.error("roomwire: socket error", error);
+    this.room().close(ws, 1006, "");
+  }
 
-    override webSocketError(ws: WebSocket, error: unknown): void {
-      console.error("roomwire: socket error", error);
-      this.room().close(ws, 1006, "");
-    }
+  override async alarm(): Promise<void> {
+    await this.room().alarm();
+  }
 
-    override async alarm(): Promise<void> {
-      await this.room().alarm();
-    }
+  private room(): RoomEngine<WebSocket> {
+    if (this.engine) return this.engine;
+    const row = this.ctx.storage.sql.exec<{ type: string; name: string }>("SELECT type, name FROM roomwire_room").toArray()[0];
+    if (!row) throw new Error("This room object has no address yet: it is reached through the Worker's room routes first.");
+    const definition = this.rooms[row.type];
+    if (!definition) throw new Error(`Room type "${row.type}" is not served by this Worker any more.`);
+    this.engine = new RoomEngine(definition, { type: row.type, name: row.name }, this.ports());
+    return this.engine;
+  }
 
-    private room(): RoomEngine<WebSocket> {
-      if (this.engine) return this.engine;
-      const row = this.ctx.storage.sql.exec<{ type: string; name: string }>("SELECT type, name FROM roomwire_room").toArray()[0];
-      if (!row) throw new Error("This room object has no address yet: it is reached through the Worker's room routes first.");
-      const definition = rooms[row.type];
-      if (!definition) throw new Error(`Room type "${row.type}" is not served by this Worker any more.`);
-      this.engine = new RoomEngine(definition, { type: row.type, name: row.name }, this.ports());
-      return this.engine;
-    }
+  private remember(address: RoomAddress): void {
+    if (this.engine) return;
+    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO roomwire_room (id, type, name) VALUES (1, ?, ?)", address.type, address.name);
+  }
 
-    private remember(address: RoomAddress): void {
-      if (this.engine) return;
-      this.ctx.storage.sql.exec("INSERT OR REPLACE INTO roomwire_room (id, type, name) VALUES (1, ?, ?)", address.type, address.name);
-    }
-
-    private ports(): RoomPorts<WebSocket> {
-      const { ctx } = this;
-      const storage = ctx.storage;
-      return {
-        sockets: {
-          sockets: (tag) => ctx.getWebSockets(tag),
-          send: (ws, frame): SendStatus => {
-            try {
-              ws.send(frame);
-              return "sent";
-            } catch {
-              return "dropped";
-            }
-          },
-          close: (ws, code, reason) => {
-            try {
-              ws.close(code, reason);
-            } catch {
-              // already closed
-            }
-          },
-          attachment: (ws) => ws.deserializeAttachment() as Attachment,
-          setAttachment: (ws, attachment) => ws.serializeAttachment(attachment),
-        },
-        storage: {
-          get: (key) => storage.get<string>(key),
-          put: (key, value) => storage.put(key, value),
-          delete: (key) => storage.delete(key),
-          list: async (options) => [...(await storage.list<string>(options)).entries()],
-        },
-        alarm: {
-          set: (at) => storage.setAlarm(at),
-          get: () => storage.getAlarm(),
-          delete: () => storage.deleteAlarm(),
-        },
-      };
-    }
-
-    /**
-     * Drops sockets silent past the idle timeout, judged by the runtime's last
-     * auto-answered ping and the last message seen. Runs from events, never a
-     * timer, so it does not keep the object awake.
-     */
-    private sweep(): void {
-      const now = Date.now();
-      if (now - this.lastSweep < SWEEP_EVERY_MS) return;
-      this.lastSweep = now;
-      for (const ws of this.ctx.getWebSockets()) {
-        const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
-        // Messages before a hibernation are not remembered; waking up counts as activity instead.
-        const active = Math.max(pinged, this.lastMessage.get(ws) ?? this.started);
-        if (now - active > idleTimeoutSeconds * 1000) {
+  private ports(): RoomPorts<WebSocket> {
+    const { ctx } = this;
+    const storage = ctx.storage;
+    return {
+      sockets: {
+        sockets: (tag) => ctx.getWebSockets(tag),
+        send: (ws, frame): SendStatus => {
           try {
-            ws.close(1001, "idle timeout");
+            ws.send(frame);
+            return "sent";
+          } catch {
+            return "dropped";
+          }
+        },
+        close: (ws, code, reason) => {
+          try {
+            ws.close(code, reason);
           } catch {
             // already closed
           }
-          this.room().close(ws, 1006, "idle timeout");
+        },
+        attachment: (ws) => ws.deserializeAttachment() as Attachment,
+        setAttachment: (ws, attachment) => ws.serializeAttachment(attachment),
+      },
+      storage: {
+        get: (key) => storage.get<string>(key),
+        put: (key, value) => storage.put(key, value),
+        delete: (key) => storage.delete(key),
+        list: async (options) => [...(await storage.list<string>(options)).entries()],
+      },
+      alarm: {
+        set: (at) => storage.setAlarm(at),
+        get: () => storage.getAlarm(),
+        delete: () => storage.deleteAlarm(),
+      },
+    };
+  }
+
+  /**
+   * Drops sockets silent past the idle timeout, judged by the runtime's last
+   * auto-answered ping and the last message seen. Runs from events, never a
+   * timer, so it does not keep the object awake.
+   */
+  private sweep(): void {
+    const now = Date.now();
+    if (now - this.lastSweep < SWEEP_EVERY_MS) return;
+    this.lastSweep = now;
+    for (const ws of this.ctx.getWebSockets()) {
+      const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
+      // Messages before a hibernation are not remembered; waking up counts as activity instead.
+      const active = Math.max(pinged, this.lastMessage.get(ws) ?? this.started);
+      if (now - active > this.idleTimeoutSeconds * 1000) {
+        try {
+          ws.close(1001, "idle timeout");
+        } catch {
+          // already closed
         }
+        this.room().close(ws, 1006, "idle timeout");
       }
     }
-  };
+  }
 }

@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { findChromium } from "../../scripts/chromium.mjs";
 import { expect } from "vitest";
 import { decodePng, measureInk, type Ink } from "./png.ts";
 
@@ -32,12 +33,14 @@ if (existsSync(resolve(root, "adapters/deno/index.ts")) && existsSync(resolve(ro
 }
 
 /**
- * Debian's Chromium, driven by playwright-core (never a downloaded browser).
- * CHROMIUM overrides the path.
+ * Chromium driven by playwright-core (never a downloaded browser): $CHROMIUM,
+ * Debian's, or Playwright's; `npm test` makes sure one exists.
  */
 export function launchBrowser(): Promise<Browser> {
+  const executablePath = findChromium();
+  if (!executablePath) throw new Error("No Chromium: run `node scripts/ensure-browser.mjs`, or set CHROMIUM to its executable.");
   return chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    executablePath,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
   });
 }
