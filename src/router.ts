@@ -29,6 +29,13 @@ export interface AcceptedUpgrade {
 export interface RoomHost {
   accept(c: Context, upgrade: AcceptedUpgrade): Response | Promise<Response>;
   http(c: Context, address: RoomAddress, definition: RoomDefinition): Response | Promise<Response>;
+  /**
+   * Asked before a request reaches a room (a `roomwire_check`, an upgrade, or
+   * plain HTTP): a `Response` refuses it, `undefined` lets it through. For a
+   * host that cannot serve rooms as configured (e.g. a missing binding), so
+   * the check answers what the upgrade would.
+   */
+  refuse?(c: Context, address: RoomAddress): Response | undefined | Promise<Response | undefined>;
 }
 
 /**
@@ -40,23 +47,27 @@ export function roomRoutes(options: RoomsOptions, host: RoomHost): Hono<any> {
   const prefix = (options.prefix ?? "/rooms").replace(/\/+$/, "");
   const allowed = originTest(options.origins);
   const app = new Hono<any>();
-  app.all(`${prefix}/*`, async (c) => {
-    const rest = new URL(c.req.url).pathname.slice(prefix.length + 1);
-    const slash = rest.indexOf("/");
-    const type = slash < 0 ? rest : rest.slice(0, slash);
-    const definition = Object.hasOwn(options.rooms, type) ? options.rooms[type] : undefined;
-    if (slash < 0 || !definition) {
-      return c.text(`No room type "${type}" here; room routes are ${prefix}/<type>/<name>.`, 404);
-    }
-    const name = decode(rest.slice(slash + 1));
-    if (name === undefined || !isRoomName(name)) {
-      return c.text("Invalid room name: use 1–128 characters of A–Z, a–z, 0–9, '.', '_', '~' and '-'.", 400);
-    }
+  const unknownType = (c: Context, type: string) => c.text(`No room type "${type}" here; room routes are ${prefix}/<type>/<name>.`, 404);
+  const invalidName = (c: Context) => c.text("Invalid room name: use 1–128 characters of A–Z, a–z, 0–9, '.', '_', '~' and '-'.", 400);
+  const roomType = (type: string | undefined) => (type !== undefined && Object.hasOwn(options.rooms, type) ? options.rooms[type] : undefined);
+
+  // Type and name come from Hono's params, so the routes work wherever the app is mounted (`app.route("/ws", rooms.app)`).
+  // The name takes the rest of the path, slashes included, so `/rooms/chat/a/b` is an invalid name (400), not a miss.
+  // Hono decodes each param once after matching: an encoded slash stays in the name, a malformed escape keeps its `%`.
+  // Every Hono router accepts these patterns (some reject a param followed by `*`); `[\s\S]` also takes a decoded `%0A`.
+  app.all(`${prefix}/:type/:name{[\\s\\S]+}`, async (c) => {
+    const type = c.req.param("type");
+    const definition = roomType(type);
+    if (!definition) return unknownType(c, type);
+    const name = c.req.param("name");
+    if (!isRoomName(name)) return invalidName(c);
     const origin = c.req.header("origin");
     if (origin !== undefined && !allowed(origin)) {
       return c.text(`Origin ${origin} is not allowed to open rooms here.`, 403);
     }
     const address = { type, name };
+    const refused = await host.refuse?.(c, address);
+    if (refused) return refused;
     // A client that could not open a socket asks whether the upgrade would be refused (browsers cannot see the status).
     if (c.req.method === "GET" && c.req.query("roomwire_check") !== undefined) {
       const checked = await authorise(definition, c.req.raw, address);
@@ -72,6 +83,17 @@ export function roomRoutes(options: RoomsOptions, host: RoomHost): Hono<any> {
     if (attachment instanceof Response) return attachment;
     return host.accept(c, { address, definition, attachment });
   });
+  // A type without a name (404), or with an empty one after its slash (400). Some routers match both paths to either pattern.
+  const nameless = (c: Context) => {
+    const type = c.req.param("type") ?? "";
+    if (!roomType(type)) return unknownType(c, type);
+    if (c.req.path.endsWith("/")) return invalidName(c);
+    return c.text(`Room type "${type}" needs a room name; room routes are ${prefix}/<type>/<name>.`, 404);
+  };
+  app.all(`${prefix}/:type/`, nameless);
+  app.all(`${prefix}/:type`, nameless);
+  // Anything else under the prefix (`/rooms`, `/rooms/`, `/rooms//x`).
+  app.all(`${prefix}/*`, (c) => unknownType(c, ""));
   return app;
 }
 
@@ -80,14 +102,6 @@ function originTest(origins: RoomsOptions["origins"]): (origin: string) => boole
   if (typeof origins === "function") return origins;
   const set = new Set(origins);
   return (origin) => set.has(origin);
-}
-
-function decode(segment: string): string | undefined {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return undefined;
-  }
 }
 
 /**

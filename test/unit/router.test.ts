@@ -1,12 +1,18 @@
+import { Hono } from "hono";
+import { LinearRouter } from "hono/router/linear-router";
+import { PatternRouter } from "hono/router/pattern-router";
+import { RegExpRouter } from "hono/router/reg-exp-router";
+import { TrieRouter } from "hono/router/trie-router";
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { defineRoom, roomRoutes, type AcceptedUpgrade, type RoomHost, type RoomsOptions } from "../../src/index.ts";
 
 /** Routing and upgrade checks, with a fake host that shows what the core decided. */
 
-function setup(options: Partial<RoomsOptions> = {}) {
+function setup(options: Partial<RoomsOptions> = {}, refuse?: RoomHost["refuse"]) {
   const upgrades: string[] = [];
   const accepted: AcceptedUpgrade[] = [];
+  const hosted: string[] = [];
   const chat = defineRoom({
     upgrade(request, address) {
       upgrades.push(`${address.type}/${address.name}`);
@@ -28,14 +34,34 @@ function setup(options: Partial<RoomsOptions> = {}) {
       return new Response("accepted:" + JSON.stringify(upgrade.attachment.data));
     },
     http(_c, address) {
+      hosted.push(`http:${address.type}/${address.name}`);
       return new Response(`http:${address.type}/${address.name}`, { status: 299 });
     },
+    ...(refuse && { refuse }),
   };
   const app = roomRoutes({ rooms: { chat, web }, ...options }, host);
   const upgrade = { upgrade: "websocket", connection: "Upgrade" };
   const request = (path: string, headers: Record<string, string> = upgrade, init: RequestInit = {}) =>
     app.request(`http://example.test${path}`, { headers, ...init });
-  return { app, request, upgrades, accepted, upgrade };
+  return { app, request, upgrades, accepted, hosted, upgrade };
+}
+
+/** The room routes mounted in a user's Hono app, at `mount` (nested apps for each segment when `nested`). */
+function mounted(mount: string, options: Partial<RoomsOptions> = {}, nested = false) {
+  const rooms = setup(options);
+  let app: Hono = new Hono();
+  if (nested) {
+    // `/api/v1` as one app per segment: `outer.route("/api", api)`, where `api.route("/v1", rooms.app)`.
+    const segments = mount.split("/").filter(Boolean);
+    app.route(`/${segments.at(-1)}`, rooms.app);
+    for (const segment of segments.slice(0, -1).reverse()) app = new Hono().route(`/${segment}`, app);
+  } else {
+    app.route(mount, rooms.app);
+  }
+  app.get("/health", (c) => c.text("ok"));
+  const request = (path: string, headers: Record<string, string> = rooms.upgrade, init: RequestInit = {}) =>
+    app.request(`http://example.test${path}`, { headers, ...init });
+  return { ...rooms, request };
 }
 
 describe("roomRoutes", () => {
@@ -185,6 +211,134 @@ describe("roomRoutes", () => {
     it("a trailing slash in the prefix is ignored", async () => {
       const { request } = setup({ prefix: "/live/" });
       expect((await request("/live/chat/lobby?user=ann")).status).toBe(200);
+    });
+  });
+  describe("mounted in another Hono app", () => {
+    // [where the routes are mounted, how, the options, where rooms then live]
+    const mounts: [string, { nested?: boolean } & Partial<RoomsOptions>, string][] = [
+      ["/", {}, "/rooms"],
+      ["/ws", {}, "/ws/rooms"],
+      ["/ws", { prefix: "/live" }, "/ws/live"],
+      ["/ws", { prefix: "/" }, "/ws"],
+      ["/api/v1", { nested: true }, "/api/v1/rooms"],
+      ["/api/v1", { nested: true, prefix: "/live/rooms" }, "/api/v1/live/rooms"],
+    ];
+
+    describe.each(mounts)("at %s with %o: rooms at %s", (mount, { nested = false, ...options }, base) => {
+      const app = () => mounted(mount, options, nested);
+
+      it("accepts an upgrade with the type and name from the matched route", async () => {
+        const { request, accepted, upgrades } = app();
+        const response = await request(`${base}/chat/lobby?user=ann`);
+        expect(await response.text()).toBe('accepted:{"user":"ann"}');
+        expect(accepted[0]!.address).toEqual({ type: "chat", name: "lobby" });
+        expect(upgrades).toEqual(["chat/lobby"]);
+        expect((await request(`${base}/chat/%61bc?user=ann`)).status).toBe(200);
+        expect(accepted[1]!.address).toEqual({ type: "chat", name: "abc" });
+      });
+
+      it("unknown type and a type without a name → 404 naming the type", async () => {
+        const { request, upgrades } = app();
+        const unknown = await request(`${base}/nope/lobby`);
+        expect(unknown.status).toBe(404);
+        expect(await unknown.text()).toMatch(/^No room type "nope" here; room routes are \/.*<type>\/<name>\.$/);
+        const nameless = await request(`${base}/chat`);
+        expect(nameless.status).toBe(404);
+        expect(await nameless.text()).toMatch(/^Room type "chat" needs a room name; room routes are \/.*<type>\/<name>\.$/);
+        expect((await request(`${base}/toString/x`)).status).toBe(404);
+        expect((await request(base)).status).toBe(404);
+        expect(upgrades).toEqual([]);
+      });
+
+      it.each(["a/b", "a%2Fb", "a%20b", "a%0Ab", "%ZZ", "a%ZZb", "%2561bc", "", "%C3%A9", "lobby/", "a/b/c"])("invalid name %j → 400", async (name) => {
+        const { request, upgrades } = app();
+        const response = await request(`${base}/chat/${name}?user=ann`);
+        expect(response.status).toBe(400);
+        expect(await response.text()).toMatch(/^Invalid room name/);
+        expect(upgrades).toEqual([]);
+      });
+
+      it("roomwire_check, 426, plain HTTP and the origin allowlist behave as unmounted", async () => {
+        const { request, hosted } = mounted(mount, { ...options, origins: ["https://good.example"] }, nested);
+        expect((await request(`${base}/chat/lobby?user=ann&roomwire_check=1`, {})).status).toBe(204);
+        expect((await request(`${base}/chat/lobby?roomwire_check=1`, {})).status).toBe(401);
+        expect((await request(`${base}/chat/lobby?user=ann`, {})).status).toBe(426);
+        expect((await request(`${base}/web/page`, {}, { method: "POST", body: "x" })).status).toBe(299);
+        expect(hosted).toEqual(["http:web/page"]);
+        expect((await request(`${base}/chat/lobby?user=ann`, { upgrade: "websocket", origin: "https://evil.example" })).status).toBe(403);
+      });
+
+      it("leaves the app's other routes alone", async () => {
+        const { request, upgrades } = app();
+        expect(await (await request("/health", {})).text()).toBe("ok");
+        if (base !== "/rooms") expect((await request("/rooms/chat/lobby?user=ann")).status).toBe(404);
+        expect(upgrades).toEqual([]);
+      });
+    });
+
+    it.each([
+      ["RegExpRouter", () => new RegExpRouter<any>()],
+      ["TrieRouter", () => new TrieRouter<any>()],
+      ["PatternRouter", () => new PatternRouter<any>()],
+      ["LinearRouter", () => new LinearRouter<any>()],
+    ])("routes the same in an app with the %s", async (_name, router) => {
+      const { app: rooms, accepted } = setup();
+      const app = new Hono({ router: router() }).route("/ws", rooms);
+      const request = (path: string) => app.request(`http://example.test${path}`, { headers: { upgrade: "websocket" } });
+      expect((await request("/ws/rooms/chat/lobby?user=ann")).status).toBe(200);
+      expect(accepted[0]!.address).toEqual({ type: "chat", name: "lobby" });
+      expect((await request("/ws/rooms/nope/lobby")).status).toBe(404);
+      expect((await request("/ws/rooms/chat")).status).toBe(404);
+      expect((await request("/ws/rooms/chat/")).status).toBe(400);
+      expect((await request("/ws/rooms/chat/a/b")).status).toBe(400);
+      expect((await request("/ws/rooms/chat/a%2Fb")).status).toBe(400);
+      expect((await request("/ws/rooms/chat/a%0Ab")).status).toBe(400);
+      expect((await request("/ws/rooms/chat/lobby/")).status).toBe(400);
+      expect((await request("/ws/rooms")).status).toBe(404);
+    });
+  });
+
+  describe("host.refuse", () => {
+    const refusal = () => new Response("host cannot serve rooms", { status: 500 });
+
+    it("its Response answers the check, the upgrade and plain HTTP, before the upgrade hook", async () => {
+      const asked: string[] = [];
+      const { request, upgrades, accepted, hosted } = setup({}, (_c, address) => {
+        asked.push(`${address.type}/${address.name}`);
+        return refusal();
+      });
+      for (const response of [
+        await request("/rooms/chat/lobby?user=ann&roomwire_check=1", {}),
+        await request("/rooms/chat/lobby?user=ann"),
+        await request("/rooms/web/page", {}, { method: "POST", body: "x" }),
+        await request("/rooms/chat/lobby?user=ann", {}),
+      ]) {
+        expect(response.status).toBe(500);
+        expect(await response.text()).toBe("host cannot serve rooms");
+      }
+      expect(asked).toEqual(["chat/lobby", "chat/lobby", "web/page", "chat/lobby"]);
+      expect(upgrades).toEqual([]);
+      expect(accepted).toEqual([]);
+      expect(hosted).toEqual([]);
+    });
+
+    it("is not asked for a request the routes refuse themselves (404, 400, 403)", async () => {
+      const asked: string[] = [];
+      const { request } = setup({ origins: ["https://good.example"] }, async (_c, address) => {
+        asked.push(`${address.type}/${address.name}`);
+        return refusal();
+      });
+      expect((await request("/rooms/nope/lobby")).status).toBe(404);
+      expect((await request("/rooms/chat/a%20b")).status).toBe(400);
+      expect((await request("/rooms/chat/lobby", { upgrade: "websocket", origin: "https://evil.example" })).status).toBe(403);
+      expect(asked).toEqual([]);
+    });
+
+    it("undefined lets the request through", async () => {
+      const { request, accepted } = setup({}, async () => undefined);
+      expect((await request("/rooms/chat/lobby?user=ann&roomwire_check=1", {})).status).toBe(204);
+      expect((await request("/rooms/chat/lobby?user=ann")).status).toBe(200);
+      expect(accepted).toHaveLength(1);
     });
   });
 });
