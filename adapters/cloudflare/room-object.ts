@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import type { HibernatingSocket, ObjectState } from "./workers.ts";
 import { RoomEngine, type AnyRoomDefinition, type Attachment, type RoomAddress, type RoomPorts, type SendStatus } from "../../src/index.ts";
 
 /** Headers only the Worker sets on what it forwards to a room's object; a client's copies are overwritten or removed. */
@@ -14,8 +15,19 @@ export interface RoomObjectConfig {
   idleTimeoutSeconds: number;
 }
 
-/** The Durable Object class a Worker exports, with the Workers runtime's constructor. */
-export type RoomObjectClass = new (ctx: DurableObjectState, env: unknown) => RoomObject;
+/** A room's Durable Object, as a subclass sees it. */
+export interface RoomObjectInstance {
+  readonly ctx: ObjectState;
+  readonly env: unknown;
+  fetch(request: Request): Promise<Response>;
+  webSocketMessage(ws: HibernatingSocket, message: string | ArrayBuffer): void;
+  webSocketClose(ws: HibernatingSocket, code: number, reason: string): void;
+  webSocketError(ws: HibernatingSocket, error: unknown): void;
+  alarm(): Promise<void>;
+}
+
+/** The Durable Object class a Worker exports under wrangler.toml's `class_name`; subclass it to add methods. */
+export type RoomObjectClass = new (ctx: ObjectState, env: unknown) => RoomObjectInstance;
 
 /**
  * Builds the Durable Object class that serves every room type of a Worker.
@@ -23,11 +35,12 @@ export type RoomObjectClass = new (ctx: DurableObjectState, env: unknown) => Roo
  */
 export function roomObjectClass(rooms: Record<string, AnyRoomDefinition>, idleTimeoutSeconds: number): RoomObjectClass {
   const config: RoomObjectConfig = { rooms, idleTimeoutSeconds };
+  // The class is built on the runtime's types; its public face is RoomObjectClass.
   return class extends RoomObject {
     constructor(ctx: DurableObjectState, env: unknown) {
       super(ctx, env, config);
     }
-  };
+  } as unknown as RoomObjectClass;
 }
 
 /**

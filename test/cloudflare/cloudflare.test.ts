@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { freePort, removeDir, startServer, tempDir, type RunningServer } from "../support/server.ts";
 import { Peer } from "../support/ws-client.ts";
 
@@ -11,6 +12,27 @@ const bun = [resolve(root, "node_modules/.bin/bun"), resolve(root, "test/cloudfl
 const IDLE_MS = 15_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Status and body of an upgrade the server refuses (rejects when it accepts). */
+function refusedUpgrade(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url);
+    socket.on("error", reject);
+    socket.once("open", () => {
+      socket.terminate();
+      reject(new Error(`the upgrade to ${url} was accepted`));
+    });
+    socket.once("unexpected-response", (_request, response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (body += chunk));
+      response.on("end", () => {
+        resolve({ status: response.statusCode ?? 0, body });
+        socket.terminate();
+      });
+    });
+  });
+}
 
 describe("Cloudflare adapter on workerd", () => {
   let server: RunningServer;
@@ -82,6 +104,41 @@ describe("Cloudflare adapter on workerd", () => {
     const ann = await join(`/rooms/chat/${room}?user=ann`);
     await ann.next("welcome");
     expect((await stats(room)).fetches).toBe(1);
+  });
+
+  it("serves the same rooms mounted under a path with app.route(\"/ws\", rooms.app)", async () => {
+    const room = `mounted-${Date.now()}`;
+    const ann = await join(`/rooms/chat/${room}?user=ann`);
+    const annId = (await ann.next("welcome")).data.id;
+    const bob = await join(`/ws/rooms/chat/${room}?user=bob`);
+    expect((await bob.next("welcome")).data.peers).toEqual(expect.arrayContaining([{ id: annId, user: "ann" }]));
+    expect((await ann.next("joined")).data.user).toBe("bob");
+    expect((await fetch(`${server.url}/ws/rooms/chat/${room}?user=cy&roomwire_check=1`)).status).toBe(204);
+    const unknown = await fetch(`${server.url}/ws/rooms/nope/${room}`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.text()).toMatch(/^No room type "nope" here/);
+    expect((await fetch(`${server.url}/ws/rooms/chat/a%2Fb?user=ann`)).status).toBe(400);
+  });
+
+  it("a wrong binding name: the check, an upgrade and plain HTTP answer 500 naming the binding and the fix, logged once", async () => {
+    const expected = /^No Durable Object binding "NO_SUCH_BINDING" in this Worker's env, .*wrangler\.toml's durable_objects\.bindings .*or pass \{ binding \}/;
+    const check = await fetch(`${server.url}/misbound/rooms/chat/lobby?user=ann&roomwire_check=1`);
+    expect(check.status).toBe(500);
+    expect(await check.text()).toMatch(expected);
+    const upgrade = await refusedUpgrade(`${server.wsUrl}/misbound/rooms/chat/lobby?user=ann`);
+    expect(upgrade.status).toBe(500);
+    expect(upgrade.body).toMatch(expected);
+    const http = await fetch(`${server.url}/misbound/rooms/probe/lobby`, { method: "POST", body: "x" });
+    expect(http.status).toBe(500);
+    expect(await http.text()).toMatch(expected);
+    // The routes' own answers come first.
+    expect((await fetch(`${server.url}/misbound/rooms/nope/lobby`)).status).toBe(404);
+    expect((await fetch(`${server.url}/misbound/rooms/chat/a%20b`)).status).toBe(400);
+    // The log line reaches wrangler's output asynchronously.
+    const logged = () => server.output().split('roomwire: No Durable Object binding "NO_SUCH_BINDING"').length - 1;
+    for (let waited = 0; logged() === 0 && waited < 5_000; waited += 100) await sleep(100);
+    await sleep(300);
+    expect(logged()).toBe(1);
   });
 
   it("ignores a client's copy of the Worker-to-object headers", async () => {
