@@ -1,5 +1,6 @@
 import type { ErrorBody } from "../protocol.ts";
 import { backoffDelay, DEFAULT_BACKOFF, type Backoff } from "./backoff.ts";
+import type { ClientSocket, FetchLike, WebSocketConstructor } from "./socket.ts";
 import type { ClientEmits, ClientEvents, ClientRequests, DataArgs } from "./types.ts";
 
 /** What a client is doing. */
@@ -38,17 +39,14 @@ export class ClientError extends Error {
   }
 }
 
-/** The WebSocket constructor to use; browsers, Deno and Bun have one, Node 20 takes one from `ws`. */
-export type WebSocketConstructor = new (url: string) => WebSocket;
-
 /** Options of `connect`. */
 export interface ClientOptions {
   /** Query parameters, or a function called before every (re)connect (e.g. to refresh a token). */
   query?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
-  /** WebSocket implementation; default `globalThis.WebSocket`. */
+  /** WebSocket class; default `globalThis.WebSocket`. On Node 20, pass the `ws` package's default export. */
   WebSocket?: WebSocketConstructor;
   /** `fetch` used to ask why a socket could not open; default `globalThis.fetch`. */
-  fetch?: typeof fetch;
+  fetch?: FetchLike;
   /** Reconnect delays (defaults in `DEFAULT_BACKOFF`), or `false` to never reconnect. */
   reconnect?: Partial<Backoff> | false;
   /** Most frames kept while offline. Default 1,000. */
@@ -82,6 +80,9 @@ type Listener = (data: any) => void;
 const isFinal = (code: number) => code === 1008 || (code >= 4000 && code <= 4999);
 const REFUSALS = new Set([400, 401, 403, 404]);
 
+/** The runtime's own WebSocket and fetch, when it has them; read without naming the DOM lib's types. */
+const runtime = globalThis as { WebSocket?: WebSocketConstructor; fetch?: FetchLike };
+
 /**
  * A connection to one room that reconnects, queues sends while offline,
  * matches replies to requests and resumes the room's event stream.
@@ -90,7 +91,7 @@ const REFUSALS = new Set([400, 401, 403, 404]);
 export class RoomClient<Def> {
   /** The current status. */
   status: ClientStatus = "connecting";
-  private socket: WebSocket | undefined;
+  private socket: ClientSocket | undefined;
   private readonly outbox: string[] = [];
   private readonly pending = new Map<string, Pending>();
   private readonly listeners = new Map<string, Set<Listener>>();
@@ -211,7 +212,7 @@ export class RoomClient<Def> {
       return this.finish({ status: "closed", error: new ClientError("ended", `Could not build the room URL: ${String(error)}`) });
     }
     if (this.ended) return;
-    const Socket = this.options.WebSocket ?? (globalThis.WebSocket as WebSocketConstructor | undefined);
+    const Socket = this.options.WebSocket ?? runtime.WebSocket;
     if (!Socket) {
       return this.finish({ status: "closed", error: new ClientError("ended", "No WebSocket here: pass options.WebSocket (for example the `ws` package on Node).") });
     }
@@ -320,7 +321,7 @@ export class RoomClient<Def> {
 
   /** Asks the room route whether it refuses this client (a browser cannot see the failed upgrade's status). */
   private async refusal(url: URL): Promise<ClientError | undefined> {
-    const fetcher = this.options.fetch ?? globalThis.fetch;
+    const fetcher = this.options.fetch ?? runtime.fetch;
     if (!fetcher) return undefined;
     const check = new URL(url);
     check.protocol = url.protocol === "wss:" ? "https:" : "http:";

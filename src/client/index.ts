@@ -1,3 +1,4 @@
-export { connect, RoomClient, ClientError, type ClientOptions, type ClientStatus, type StatusEvent, type RequestOptions, type ClientErrorCode, type WebSocketConstructor } from "./client.ts";
+export { connect, RoomClient, ClientError, type ClientOptions, type ClientStatus, type StatusEvent, type RequestOptions, type ClientErrorCode } from "./client.ts";
+export type { WebSocketConstructor, ClientSocket, SocketMessageEvent, SocketCloseEvent, FetchLike } from "./socket.ts";
 export { backoffDelay, DEFAULT_BACKOFF, type Backoff } from "./backoff.ts";
 export type { ClientEvents, ClientRequests, ClientEmits } from "./types.ts";

@@ -1,22 +1,2 @@
-import type { InferInput, InferOutput } from "valibot";
-import type { RoomDefinition, Schemas } from "../types.ts";
-
-/** Event types a client may send, with their input types, from a room definition. */
-export type ClientEvents<Def> = Def extends RoomDefinition<infer EV, any, any, any, any> ? { [K in keyof EV & string]: InferInput<EV[K]> } : never;
-
-/** Request types a client may send: input and reply types, from a room definition. */
-export type ClientRequests<Def> =
-  Def extends RoomDefinition<any, infer RQ extends Schemas, any, any, infer H>
-    ? { [K in keyof RQ & string]: { input: InferInput<RQ[K]>; reply: K extends keyof H ? Awaited<H[K]> : unknown } }
-    : never;
-
-/** Event types the room sends (its `emits`), with their payload types. */
-export type ClientEmits<Def> =
-  Def extends RoomDefinition<any, any, infer S extends Schemas, any, any>
-    ? keyof S extends never
-      ? Record<string, unknown>
-      : { [K in keyof S & string]: InferOutput<S[K]> }
-    : never;
-
-/** Arguments after the type: data is optional when the schema accepts `undefined`. */
-export type DataArgs<T, Rest extends unknown[] = []> = undefined extends T ? [data?: T, ...Rest] : [data: T, ...Rest];
+// The definition-derived types live in the core, shared with roomwire/testing; the client imports them as types only.
+export type { ClientEvents, ClientRequests, ClientEmits, DataArgs } from "../definition-types.ts";

@@ -1,2 +1,2 @@
 export { testRoom, TestRoom, RefusedError, type TestRoomOptions } from "./test-room.ts";
-export { TestConnection, ReplyError, type Received } from "./test-connection.ts";
+export { TestConnection, ReplyError, type Received, type EventFrame, type ErrorFrame } from "./test-connection.ts";

@@ -1,13 +1,14 @@
+import type { ClientEmits, ClientEvents, ClientRequests, DataArgs } from "../definition-types.ts";
 import type { Attachment } from "../ports.ts";
 import type { ErrorBody } from "../protocol.ts";
-import type { CloseInfo } from "../types.ts";
+import type { AnyRoomDefinition, CloseInfo } from "../types.ts";
 
 /** The host's side of one in-memory socket. */
 export interface TestSocket {
   attachment: Attachment;
   open: boolean;
   deliver(frame: string | Uint8Array): void;
-  connection: TestConnection;
+  connection: TestConnection<AnyRoomDefinition>;
 }
 
 interface Link {
@@ -17,7 +18,20 @@ interface Link {
 }
 
 /** A frame the connection received: JSON frames parsed, `pong` and binary frames as they came. */
-export type Received = { type: string; id?: string | number; data?: any; error?: ErrorBody } | string | Uint8Array;
+export type Received = { type: string; id?: string | number; data?: unknown; error?: ErrorBody } | string | Uint8Array;
+
+/** An event frame from the room: its type and payload (`seq` in resumable rooms). */
+export interface EventFrame<K extends string = string, T = unknown> {
+  type: K;
+  data: T;
+  seq?: number;
+}
+
+/** An `error` frame from the room (bad input, rate limit …). */
+export interface ErrorFrame {
+  type: "error";
+  error: ErrorBody;
+}
 
 /** A failed reply, thrown by `TestConnection.request`. */
 export class ReplyError extends Error {
@@ -29,8 +43,19 @@ export class ReplyError extends Error {
   readonly code: string;
 }
 
-/** The client end of a connection to a `TestRoom`. */
-export class TestConnection {
+/**
+ * The client end of a connection to a `TestRoom`, typed from the room
+ * definition `Def` as `roomwire/client` is: `send` takes the room's events,
+ * `request` its requests and resolves to the reply type, `next` and `events`
+ * are typed from `emits`. `sendRaw` sends any frame, for tests of bad input.
+ *
+ * @example
+ * const alice = await testRoom(chat).connect("?user=alice");
+ * await alice.send("say", { text: "hi" });
+ * const history = await alice.request("history", { limit: 10 }); // typed as the reply
+ * await alice.sendRaw('{"type":"say","data":{"text":42}}'); // deliberately invalid
+ */
+export class TestConnection<Def = AnyRoomDefinition> {
   /** Every frame received so far, in order. */
   readonly received: Received[] = [];
   /** Received frames not yet taken by `next()`. */
@@ -58,36 +83,55 @@ export class TestConnection {
     return this.socket.open;
   }
 
-  /** Sends an event and waits until the room has handled it. */
-  async send(type: string, data?: unknown): Promise<void> {
+  /** Sends one of the room's events (data typed by its schema's input) and waits until the room has handled it. */
+  async send<K extends keyof ClientEvents<Def> & string>(type: K, ...[data]: DataArgs<ClientEvents<Def>[K]>): Promise<void> {
     await this.sendRaw(JSON.stringify(data === undefined ? { type } : { type, data }));
   }
 
-  /** Sends a raw frame (any text, or bytes) and waits until the room has handled it. */
+  /**
+   * Sends a raw frame (any text, or bytes) and waits until the room has
+   * handled it. Unchecked on purpose: the way to send unknown types, invalid
+   * payloads or broken JSON.
+   */
   async sendRaw(frame: string | Uint8Array): Promise<void> {
     if (!this.socket.open) throw new Error("This connection is closed.");
     await this.link.message(frame);
     await this.link.idle();
   }
 
-  /** Sends a request and resolves with the reply's data; rejects with `ReplyError` for a failed reply. */
-  async request(type: string, data?: unknown): Promise<any> {
+  /** Sends one of the room's requests and resolves with the reply's data; rejects with `ReplyError` for a failed reply. */
+  async request<K extends keyof ClientRequests<Def> & string>(
+    type: K,
+    ...[data]: DataArgs<ClientRequests<Def>[K]["input"]>
+  ): Promise<ClientRequests<Def>[K]["reply"]> {
+    return this.requestRaw(type, data) as Promise<ClientRequests<Def>[K]["reply"]>;
+  }
+
+  /** Sends a request of any type with any data, unchecked (for tests of bad input); resolves with the reply's data. */
+  async requestRaw(type: string, data?: unknown): Promise<unknown> {
     const id = String(this.nextId++);
-    const reply = this.next((frame) => typeof frame === "object" && !(frame instanceof Uint8Array) && frame.type === "reply" && frame.id === id);
+    const reply = this.next((frame) => isJson(frame) && frame.type === "reply" && frame.id === id);
     await this.sendRaw(JSON.stringify({ type, id, data }));
     const frame = (await reply) as Exclude<Received, string | Uint8Array>;
     if (frame.error) throw new ReplyError(frame.error);
     return frame.data;
   }
 
-  /** Frames of one event type received so far. */
-  events(type: string): any[] {
-    return this.received.filter((frame) => typeof frame === "object" && !(frame instanceof Uint8Array) && frame.type === type).map((frame) => (frame as { data?: unknown }).data);
+  /** Payloads of the events of type `type` received so far. */
+  events<K extends keyof ClientEmits<Def> & string>(type: K): ClientEmits<Def>[K][] {
+    return this.received.filter((frame) => isJson(frame) && frame.type === type).map((frame) => (frame as EventFrame).data as ClientEmits<Def>[K]);
   }
 
-  /** The next frame of event type `type` (or matching a test), including one already received and not yet taken. */
-  next(match: string | ((frame: Received) => boolean)): Promise<any> {
-    const test = typeof match === "string" ? (frame: Received) => typeof frame === "object" && !(frame instanceof Uint8Array) && frame.type === match : match;
+  /**
+   * The next frame of event type `type`, or the next `error` frame, or the
+   * next frame that passes a test; one already received and not yet taken counts.
+   */
+  next<K extends keyof ClientEmits<Def> & string>(type: K): Promise<EventFrame<K, ClientEmits<Def>[K]>>;
+  next(type: "error"): Promise<ErrorFrame>;
+  next<F extends Received>(match: (frame: Received) => frame is F): Promise<F>;
+  next(match: (frame: Received) => boolean): Promise<Received>;
+  next(match: string | ((frame: Received) => boolean)): Promise<Received> {
+    const test = typeof match === "string" ? (frame: Received) => isJson(frame) && frame.type === match : match;
     const seen = this.unread.find(test);
     if (seen !== undefined) {
       this.unread.splice(this.unread.indexOf(seen), 1);
@@ -117,4 +161,8 @@ export class TestConnection {
     }
     this.unread.push(parsed);
   }
+}
+
+function isJson(frame: Received): frame is Exclude<Received, string | Uint8Array> {
+  return typeof frame === "object" && !(frame instanceof Uint8Array);
 }

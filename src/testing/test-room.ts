@@ -36,19 +36,21 @@ export class RefusedError extends Error {
 /**
  * Runs a room definition in memory, without sockets or a runtime: the same
  * core that every adapter drives, with storage in a Map and an alarm you fire
- * by hand.
+ * by hand. Connections are typed from the definition, as `roomwire/client` is.
  *
  * @example
  * const room = testRoom(chat, { hibernate: true });
  * const alice = await room.connect("?user=alice");
- * alice.send("say", { text: "hi" });
+ * await alice.send("say", { text: "hi" }); // alice.send("say", { text: 1 }) does not compile
  * expect((await alice.next("said")).data.text).toBe("hi");
+ * const history = await alice.request("history", { limit: 10 }); // the reply handler's return type
  */
-export function testRoom(definition: RoomDefinition, options: TestRoomOptions = {}): TestRoom {
+export function testRoom<Def extends RoomDefinition>(definition: Def, options: TestRoomOptions = {}): TestRoom<Def> {
   return new TestRoom(definition, options);
 }
 
-export class TestRoom {
+/** A room run in memory by `testRoom`; `Def` (the definition's type) types its connections. */
+export class TestRoom<Def extends RoomDefinition = RoomDefinition> {
   readonly type: string;
   readonly name: string;
   /** The room's storage, to seed or inspect. */
@@ -61,11 +63,14 @@ export class TestRoom {
   private readonly settling = new Set<Promise<void>>();
   private engine: RoomEngine<TestSocket> | undefined;
   private readonly ports: RoomPorts<TestSocket>;
+  /** Widened from `Def`: `reload` may replace it. */
+  private definition: RoomDefinition;
 
   constructor(
-    private definition: RoomDefinition,
+    definition: Def,
     private readonly options: TestRoomOptions,
   ) {
+    this.definition = definition;
     this.type = options.type ?? "room";
     this.name = options.name ?? "test";
     const store = memoryStorage();
@@ -92,7 +97,7 @@ export class TestRoom {
    * Opens a connection as a client would: `query` ("?user=alice", or a full
    * URL) and `headers` reach the `upgrade` hook. Rejects with `RefusedError` when refused.
    */
-  async connect(query = "", headers?: HeadersInit): Promise<TestConnection> {
+  async connect(query = "", headers?: RequestInit["headers"]): Promise<TestConnection<Def>> {
     const url = new URL(query, `http://room.test/rooms/${this.type}/${this.name}`);
     const request = new Request(url, { headers: { upgrade: "websocket", ...Object.fromEntries(new Headers(headers)) } });
     const attachment = await authorise(this.definition, request, { type: this.type, name: this.name });
@@ -100,7 +105,7 @@ export class TestRoom {
     const socket = this.addSocket(attachment);
     (await this.room()).open(socket);
     await this.idle();
-    return socket.connection;
+    return socket.connection as TestConnection<Def>;
   }
 
   /** Sends a plain HTTP request to the room's `http` handler (426 without one). */
@@ -139,7 +144,7 @@ export class TestRoom {
       attachment,
       open: true,
       deliver: () => {},
-      connection: undefined as unknown as TestConnection,
+      connection: undefined as unknown as TestConnection<RoomDefinition>,
     };
     socket.connection = new TestConnection(socket, {
       message: async (frame) => (await this.room()).message(socket, frame),

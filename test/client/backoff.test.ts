@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { chat } from "../../examples/chat/room.ts";
-import { backoffDelay, connect, DEFAULT_BACKOFF, type ClientOptions, type StatusEvent, type WebSocketConstructor } from "../../src/client/index.ts";
+import { backoffDelay, connect, DEFAULT_BACKOFF, type ClientOptions, type StatusEvent } from "../../src/client/index.ts";
 
 /**
  * Reconnect delays on a fake clock. No runtime offers a socket that fails on
@@ -53,7 +53,7 @@ function fakeWebSocket(plan: (index: number) => Plan) {
       this.onclose?.({ code: 1006, reason: "" });
     }
   }
-  return { WebSocket: Fake as unknown as WebSocketConstructor, sockets };
+  return { WebSocket: Fake, sockets };
 }
 
 const unavailable = () => vi.fn(async (_url: string) => new Response("unavailable", { status: 503 }));
@@ -64,7 +64,7 @@ function start(plan: (index: number) => Plan, options: ClientOptions = {}) {
   const fetch = unavailable();
   const client = connect<typeof chat>("ws://rooms.test/rooms/chat/lobby", {
     WebSocket: fake.WebSocket,
-    fetch: fetch as unknown as typeof globalThis.fetch,
+    fetch,
     query: { user: "ann" },
     heartbeat: false,
     ...options,
@@ -175,7 +175,7 @@ describe("reconnect backoff", () => {
     const { WebSocket, sockets } = fakeWebSocket(() => "fail");
     let answer: (response: Response) => void = () => {};
     const fetch = vi.fn(() => new Promise<Response>((resolve) => (answer = resolve)));
-    const client = connect<typeof chat>("ws://rooms.test/rooms/chat/lobby", { WebSocket, fetch: fetch as unknown as typeof globalThis.fetch, heartbeat: false });
+    const client = connect<typeof chat>("ws://rooms.test/rooms/chat/lobby", { WebSocket, fetch, heartbeat: false });
     const statuses: StatusEvent[] = [];
     client.onStatus((event) => statuses.push(event));
     await advanceUntil(() => fetch.mock.calls.length === 1, "the refusal check", 1);

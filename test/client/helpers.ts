@@ -1,10 +1,7 @@
 import WebSocket from "ws";
 import type { chat } from "../../examples/chat/room.ts";
 import type { ErrorBody } from "../../src/protocol.ts";
-import { connect, type ClientOptions, type RoomClient, type StatusEvent, type WebSocketConstructor } from "../../src/client/index.ts";
-
-/** Node 20 has no global WebSocket: the `ws` package stands in. */
-export const NodeWebSocket = WebSocket as unknown as WebSocketConstructor;
+import { connect, type ClientOptions, type RoomClient, type StatusEvent } from "../../src/client/index.ts";
 
 export type Said = { user: string; text: string; at: number };
 
@@ -19,7 +16,8 @@ export interface Tracked {
 }
 
 export function track(url: string, options: ClientOptions): Tracked {
-  const client = connect<typeof chat>(url, { WebSocket: NodeWebSocket, ...options });
+  // Node 20 has no global WebSocket: the `ws` package stands in.
+  const client = connect<typeof chat>(url, { WebSocket, ...options });
   const tracked: Tracked = {
     client,
     statuses: [],

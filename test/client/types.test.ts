@@ -2,8 +2,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import ts from "typescript";
 import { describe, expect, expectTypeOf, it } from "vitest";
+import WebSocket from "ws";
 import type { chat } from "../../examples/chat/room.ts";
-import { connect, type ClientStatus, type RoomClient } from "../../src/client/index.ts";
+import { connect, type ClientStatus, type RoomClient, type WebSocketConstructor } from "../../src/client/index.ts";
 
 /**
  * Type tests of roomwire/client, typed from the chat room through a
@@ -68,6 +69,41 @@ function typeChecks(client: RoomClient<typeof chat>): void {
   expectTypeOf(connect<typeof chat>).returns.toEqualTypeOf<RoomClient<typeof chat>>();
 }
 
+/** WebSocket classes the client takes as they are, and what it refuses. */
+function socketChecks(url: string): void {
+  // The `ws` package (Node 20), without a cast.
+  connect<typeof chat>(url, { WebSocket });
+  expectTypeOf(WebSocket).toExtend<WebSocketConstructor>();
+  // The DOM's: browsers, and Bun and Deno when the DOM lib is loaded.
+  connect<typeof chat>(url, { WebSocket: globalThis.WebSocket, fetch: globalThis.fetch });
+  // Bun's own, without the DOM lib.
+  expectTypeOf<new (url: string) => Bun.WebSocket>().toExtend<WebSocketConstructor>();
+  // A class with the members the client uses and nothing else.
+  class Minimal {
+    binaryType = "blob";
+    readyState = 0;
+    onopen: (() => void) | null = null;
+    onmessage: ((event: { data: unknown }) => void) | null = null;
+    onclose: ((event: { code: number; reason: string }) => void) | null = null;
+    onerror: ((event: unknown) => void) | null = null;
+    constructor(readonly url: string) {}
+    send(_data: string): void {}
+    close(_code?: number, _reason?: string): void {}
+  }
+  connect<typeof chat>(url, { WebSocket: Minimal });
+  class NoSend {
+    binaryType = "blob";
+    readyState = 0;
+    onopen = null;
+    onmessage = null;
+    onclose = null;
+    onerror = null;
+    close(): void {}
+  }
+  // @ts-expect-error: a socket without send() does not fit
+  connect<typeof chat>(url, { WebSocket: NoSend });
+}
+
 const clientDir = resolve(import.meta.dirname, "../../src/client");
 
 /** Every import, re-export and dynamic import of a file, and whether it is type-only. */
@@ -94,6 +130,7 @@ function imports(file: string): { specifier: string; typeOnly: boolean; text: st
 describe("roomwire/client types", () => {
   it("are checked by tsc (this file is in the project)", () => {
     expect(typeof typeChecks).toBe("function");
+    expect(typeof socketChecks).toBe("function");
   });
 
   it("imports nothing at run time from outside src/client, so no server code is bundled", () => {

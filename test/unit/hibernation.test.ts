@@ -38,7 +38,7 @@ describe("hibernation mode", () => {
       ],
     });
     const carol = await room.connect("?user=carol");
-    const welcome = carol.events("welcome")[0];
+    const welcome = carol.events("welcome")[0]!;
     expect(welcome.peers.map((peer: { user: string }) => peer.user)).toEqual(["alice", "bob", "carol"]);
     expect(welcome.history.map((said: { text: string }) => said.text)).toEqual(["one", "two"]);
     await bob.close(1000);

@@ -9,7 +9,7 @@ import {
   type Room,
   type RoomAddress,
 } from "../../src/index.ts";
-import { testRoom } from "../../src/testing/index.ts";
+import { testRoom, type EventFrame, type ErrorFrame, type Received, type TestConnection, type TestRoom } from "../../src/testing/index.ts";
 import { chat } from "../../examples/chat/room.ts";
 
 /**
@@ -142,6 +142,91 @@ describe("types inferred by defineRoom", () => {
       }),
     );
     expect(room.type).toBe("room");
+  });
+});
+
+type Said = { user: string; text: string; at: number };
+type Peer = { id: string; user: string };
+
+/**
+ * Only type-checked, never called: each `@ts-expect-error` line would send a
+ * frame the room refuses.
+ */
+async function testConnectionChecks(alice: TestConnection<typeof chat>): Promise<void> {
+  // send: the room's events, with their schema input types.
+  expectTypeOf(alice.send("say", { text: "hi" })).toEqualTypeOf<Promise<void>>();
+  // @ts-expect-error: no such event
+  await alice.send("shout", { text: "hi" });
+  // @ts-expect-error: text must be a string
+  await alice.send("say", { text: 42 });
+  // @ts-expect-error: a field the schema does not have
+  await alice.send("say", { message: "hi" });
+  // @ts-expect-error: say needs its data
+  await alice.send("say");
+  // @ts-expect-error: history is a request, not an event
+  await alice.send("history", { limit: 5 });
+
+  // request: the room's requests, resolving to what the reply handler returns.
+  expectTypeOf(alice.request("history", { limit: 5 })).resolves.toEqualTypeOf<Said[]>();
+  expectTypeOf(alice.request("who")).resolves.toEqualTypeOf<{ peers: Peer[] }>();
+  expectTypeOf(alice.request("who", {})).resolves.toEqualTypeOf<{ peers: Peer[] }>();
+  // @ts-expect-error: no such request
+  await alice.request("nope");
+  // @ts-expect-error: say is an event, not a request
+  await alice.request("say", { text: "hi" });
+  // @ts-expect-error: limit must be a number
+  await alice.request("history", { limit: "5" });
+  // @ts-expect-error: history needs its data
+  await alice.request("history");
+
+  // next and events: typed from emits.
+  expectTypeOf(alice.next("said")).resolves.toEqualTypeOf<EventFrame<"said", Said>>();
+  expectTypeOf(alice.next("joined")).resolves.toEqualTypeOf<EventFrame<"joined", Peer>>();
+  expectTypeOf(alice.next("error")).resolves.toEqualTypeOf<ErrorFrame>();
+  expectTypeOf(alice.next((frame) => frame instanceof Uint8Array)).resolves.toEqualTypeOf<Uint8Array>();
+  expectTypeOf(alice.next((frame) => frame !== "pong")).resolves.toEqualTypeOf<Received>();
+  expectTypeOf(alice.events("left")).toEqualTypeOf<Peer[]>();
+  // @ts-expect-error: the room emits no "sayd"
+  await alice.next("sayd");
+  // @ts-expect-error: "say" is what clients send, not what the room emits
+  alice.events("say");
+  // @ts-expect-error: said carries no "message"
+  (await alice.next("said")).data.message;
+
+  // The escape hatches take anything, for tests of bad input.
+  await alice.sendRaw(JSON.stringify({ type: "shout", data: 42 }));
+  await alice.sendRaw(new Uint8Array([1, 2, 3]));
+  expectTypeOf(alice.requestRaw("nope", { limit: "5" })).resolves.toBeUnknown();
+}
+
+describe("testRoom connections are typed from the definition", () => {
+  it("connect() resolves to a connection typed by the room", () => {
+    const room = testRoom(chat);
+    expectTypeOf(room).toEqualTypeOf<TestRoom<typeof chat>>();
+    expectTypeOf(room.connect).returns.resolves.toEqualTypeOf<TestConnection<typeof chat>>();
+    expect(typeof testConnectionChecks).toBe("function");
+  });
+
+  it("a room without emits takes any type in next() and events(), with unknown payloads", () => {
+    const room = testRoom(defineRoom({ events: { go: v.optional(v.object({})) }, on: { go() {} } }));
+    type Conn = Awaited<ReturnType<typeof room.connect>>;
+    expectTypeOf<ReturnType<Conn["events"]>>().toEqualTypeOf<unknown[]>();
+    expectTypeOf<Conn["send"]>().parameter(0).toEqualTypeOf<"go">();
+    expect(room.type).toBe("room");
+  });
+
+  it("TestRoom and TestConnection without a type argument accept any type and payload", () => {
+    const check = async (room: TestRoom) => {
+      const conn: TestConnection = await room.connect();
+      await conn.send("anything", { at: 1 });
+      await conn.send("bare");
+      const reply = await conn.request("whatever", [1, 2]);
+      expectTypeOf(reply).toBeAny();
+      // A typed connection is still a TestConnection.
+      const typed: TestConnection = await testRoom(chat).connect("?user=ann");
+      return typed;
+    };
+    expect(typeof check).toBe("function");
   });
 });
 

@@ -1,0 +1,28 @@
+import type { InferInput, InferOutput } from "valibot";
+import type { RoomDefinition, Schemas } from "./types.ts";
+
+/**
+ * What a room definition lets a peer send and receive, as types: shared by
+ * `roomwire/client` and `roomwire/testing`, so a test connection and a real
+ * client accept exactly the same calls.
+ */
+
+/** Event types a client may send, with their input types, from a room definition. */
+export type ClientEvents<Def> = Def extends RoomDefinition<infer EV, any, any, any, any> ? { [K in keyof EV & string]: InferInput<EV[K]> } : never;
+
+/** Request types a client may send: input and reply types, from a room definition. */
+export type ClientRequests<Def> =
+  Def extends RoomDefinition<any, infer RQ extends Schemas, any, any, infer H>
+    ? { [K in keyof RQ & string]: { input: InferInput<RQ[K]>; reply: K extends keyof H ? Awaited<H[K]> : unknown } }
+    : never;
+
+/** Event types the room sends (its `emits`), with their payload types; any type with an unknown payload when it has no `emits`. */
+export type ClientEmits<Def> =
+  Def extends RoomDefinition<any, any, infer S extends Schemas, any, any>
+    ? keyof S extends never
+      ? Record<string, unknown>
+      : { [K in keyof S & string]: InferOutput<S[K]> }
+    : never;
+
+/** Arguments after the type: data is optional when the schema accepts `undefined`. */
+export type DataArgs<T, Rest extends unknown[] = []> = undefined extends T ? [data?: T, ...Rest] : [data: T, ...Rest];
