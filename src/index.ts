@@ -10,3 +10,4 @@ export { CloseCode, PING, PONG, type ErrorCode, type ErrorBody, type Issue } fro
 export type { Attachment, SocketPort, StoragePort, AlarmPort, RoomPorts } from "./ports.ts";
 export type * from "./types.ts";
 export { LocalRooms, roomKey, type LocalStore, type LocalSockets } from "./local-rooms.ts";
+export { memoryStore } from "./memory-store.ts";

@@ -1,11 +1,15 @@
 import type { Hono } from "hono";
-import { LocalRooms, roomRoutes, type Attachment, type RoomsOptions, type SendStatus } from "../../src/index.ts";
+import { LocalRooms, memoryStore, roomRoutes, type Attachment, type LocalStore, type RoomsOptions, type SendStatus } from "../../src/index.ts";
 import { CloseSoon } from "./close-soon.ts";
 import { KvRooms } from "./kv-storage.ts";
 
 /** Options of `denoRooms`. */
 export interface DenoRoomsOptions extends RoomsOptions {
-  /** Directory for `rooms.kv` (room storage and alarms, in Deno KV). Without it (and without `kv`), storage lives in memory. */
+  /**
+   * Directory for `rooms.kv` (room storage and alarms, in Deno KV). Without it
+   * and without `kv`, storage and alarms live in memory, gone at exit, and
+   * Deno KV is not needed (no `--unstable-kv`).
+   */
   dataDir?: string;
   /** A Deno KV database to use instead of `dataDir`, e.g. `Deno.openKv()` on Deno Deploy. roomwire does not close it. */
   kv?: Deno.Kv | Promise<Deno.Kv>;
@@ -32,14 +36,16 @@ const HIGH_WATER_BYTES = 64 * 1024;
 
 /**
  * Serves rooms on `Deno.serve` with `Deno.upgradeWebSocket`; room storage and
- * alarms live in Deno KV.
+ * alarms live in Deno KV (`dataDir` or `kv`), or in memory without either.
  *
  * @example
  * const rooms = denoRooms({ rooms: { chat }, dataDir: "./.data" });
  * Deno.serve({ port: 8787 }, rooms.fetch);
+ * // In memory, no Deno KV needed: denoRooms({ rooms: { chat } })
  */
 export function denoRooms(options: DenoRoomsOptions): DenoRooms {
-  const store = new KvRooms(options);
+  const kv = options.dataDir === undefined && options.kv === undefined ? undefined : new KvRooms(options);
+  const store: LocalStore = kv ?? memoryStore();
   const attachments = new WeakMap<WebSocket, Attachment>();
   const closing = new CloseSoon();
   const rooms = new LocalRooms<WebSocket>(options.rooms, store, {
@@ -78,7 +84,7 @@ export function denoRooms(options: DenoRoomsOptions): DenoRooms {
     fetch: (request) => app.fetch(request),
     async close() {
       await rooms.close();
-      await store.close();
+      await kv?.close();
     },
   };
 }

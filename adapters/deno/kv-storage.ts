@@ -38,7 +38,9 @@ export class KvRooms {
   /** Opens `dataDir/rooms.kv`, or uses `kv` (e.g. `Deno.openKv()` on Deno Deploy), or memory. */
   constructor(options: { dataDir?: string; kv?: Deno.Kv | Promise<Deno.Kv> }) {
     if (options.kv === undefined && typeof Deno.openKv !== "function") {
-      throw new Error('Deno KV is not enabled, and roomwire keeps room storage in it: run deno with --unstable-kv, or add "unstable": ["kv"] to deno.json.');
+      throw new Error(
+        'Deno KV is not enabled, and roomwire keeps room storage in it when dataDir or kv is given: run deno with --unstable-kv, or add "unstable": ["kv"] to deno.json (or leave out dataDir and kv to keep rooms in memory).',
+      );
     }
     this.owned = options.kv === undefined;
     this.kv = options.kv ? Promise.resolve(options.kv) : open(options.dataDir);

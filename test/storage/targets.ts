@@ -121,5 +121,15 @@ export const fixtureServers: FixtureServer[] = [
   { name: "workerd", command: [process.execPath, resolve(root, "scripts/start-cloudflare.mjs"), "-c", fixture("wrangler.storage.toml")] },
 ];
 
+/**
+ * Deno in memory mode (neither dataDir nor kv): the core's `memoryStore` behind
+ * the Deno adapter, in a process without Deno KV. Not in `fixtureServers`:
+ * nothing it stores outlives a restart.
+ */
+export const denoMemoryServer: FixtureServer = {
+  name: "deno-memory",
+  command: [bin("deno"), "run", "--config", fixture("deno.no-kv.jsonc"), "--allow-net", "--allow-read", "--allow-env", "--cached-only", fixture("memory-server.deno.ts")],
+};
+
 /** Every implementation the storage and socket contracts run against: memory, then each runtime's fixture server. */
-export const targets: StorageTarget[] = [memory(), ...fixtureServers.map(({ name, command }) => server(name, command))];
+export const targets: StorageTarget[] = [memory(), ...[...fixtureServers, denoMemoryServer].map(({ name, command }) => server(name, command))];
