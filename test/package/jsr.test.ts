@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
@@ -24,14 +25,23 @@ describe("the Deno package", () => {
   afterAll(() => removeDir(denoDir));
 
   it("type-checks the public entry points and the Deno-only files with deno check", async () => {
-    const files = ["src/index.ts", "src/testing/index.ts", "adapters/deno/index.ts", "examples/chat/deno.ts", "test/fixtures/storage-server.deno.ts"];
+    const files = ["src/index.ts", "src/client/index.ts", "src/testing/index.ts", "adapters/deno/index.ts", "adapters/cloudflare/index.ts", "examples/chat/deno.ts", "test/fixtures/storage-server.deno.ts"];
     const { code, output } = await run(["check", "--deny-import", ...files]);
     expect(code, output).toBe(0);
   }, 60_000);
 
-  it("passes deno publish --dry-run", async () => {
+  it("passes deno publish --dry-run with no slow types, listing every entry point", async () => {
     const { code, output } = await run(["publish", "--dry-run", "--allow-dirty"]);
     expect(code, output).toBe(0);
+    expect(output).toContain("Checking for slow types in the public API");
+    // The check ran ("Checking for slow types…") and reported nothing.
+    expect(output).not.toMatch(/error\[|warning|contains errors for slow types/i);
     expect(output).toContain("Dry run complete");
+    const config = JSON.parse(readFileSync(resolve(root, "deno.json"), "utf8")) as { exports: Record<string, string> };
+    const npm = JSON.parse(readFileSync(resolve(root, "package.json"), "utf8")) as { exports: Record<string, unknown> };
+    // The same entry points on JSR and npm.
+    expect(Object.keys(config.exports).sort()).toEqual(Object.keys(npm.exports).filter((key) => key !== "./package.json").sort());
+    for (const file of Object.values(config.exports)) expect(output).toContain(file.replace(/^\.\//, ""));
+    expect(output).not.toMatch(/\btest\//);
   }, 60_000);
 });
