@@ -2,6 +2,7 @@ import { safeParse, type GenericSchema } from "valibot";
 import { makeAttachment } from "./attachment.ts";
 import { RoomError } from "./errors.ts";
 import { resolveLimits, TokenBucket, type RoomLimits } from "./limits.ts";
+import { Outbound } from "./outbound.ts";
 import type { Attachment, RoomPorts } from "./ports.ts";
 import {
   CloseCode,
@@ -50,6 +51,8 @@ export class RoomEngine<S extends object> {
   private busy = false;
   private drained: (() => void)[] = [];
   private readonly now: () => number;
+  /** Every frame to a client goes through it: the bound on what a connection may leave queued. */
+  private readonly outbound: Outbound<S>;
   private readonly replay: ReplayLog | undefined;
   /** Storage writes of stamped broadcasts; the next handler waits for them. */
   private writes: Promise<unknown>[] = [];
@@ -61,6 +64,7 @@ export class RoomEngine<S extends object> {
   ) {
     this.limits = resolveLimits(definition.limits);
     this.now = ports.now ?? Date.now;
+    this.outbound = new Outbound(ports.sockets, this.limits.outbound, this.now, (socket, code, reason) => this.closeSocket(socket, code, reason));
     this.room = this.makeRoom();
     if (definition.resume) {
       const replay = new ReplayLog(ports.storage, definition.resume === true ? {} : definition.resume, this.now);
@@ -93,7 +97,7 @@ export class RoomEngine<S extends object> {
     const connect = () => {
       this.joining.delete(socket);
       if (this.replay && since !== undefined) return this.resume(socket, since).then(() => this.definition.connect?.(connection, this.room));
-      if (this.replay) this.ports.sockets.send(socket, JSON.stringify({ type: "resume", seq: this.replay.current }));
+      if (this.replay) this.outbound.send(socket, JSON.stringify({ type: "resume", seq: this.replay.current }));
       return this.definition.connect?.(connection, this.room);
     };
     this.enqueue("connect", connection, connect, this.errorTo(socket));
@@ -109,7 +113,7 @@ export class RoomEngine<S extends object> {
     }
     // Heartbeats skip the rate limit: on Cloudflare the runtime answers them without the room seeing them.
     if (frame === PING) {
-      this.ports.sockets.send(socket, PONG);
+      this.outbound.send(socket, PONG);
       return;
     }
     if (!this.allow(socket)) return;
@@ -121,8 +125,8 @@ export class RoomEngine<S extends object> {
   private async resume(socket: S, since: number): Promise<void> {
     const replay = this.replay!;
     const frames = await replay.since(since);
-    for (const frame of frames ?? []) this.ports.sockets.send(socket, frame);
-    this.ports.sockets.send(socket, JSON.stringify({ type: frames ? "resume" : "resync", seq: replay.current }));
+    for (const frame of frames ?? []) this.outbound.send(socket, frame);
+    this.outbound.send(socket, JSON.stringify({ type: frames ? "resume" : "resync", seq: replay.current }));
   }
 
   /**
@@ -185,7 +189,7 @@ export class RoomEngine<S extends object> {
   connection(socket: S): AnyConnection {
     let connection = this.connectionsBySocket.get(socket);
     if (!connection) {
-      connection = new ConnectionHandle(socket, this.ports, this.ports.sockets.attachment(socket), (code, reason) => this.closeSocket(socket, code, reason));
+      connection = new ConnectionHandle(socket, this.ports, this.outbound, this.ports.sockets.attachment(socket), (code, reason) => this.closeSocket(socket, code, reason));
       this.connectionsBySocket.set(socket, connection);
     }
     return connection;
@@ -249,7 +253,7 @@ export class RoomEngine<S extends object> {
     }
     const parsed = validate(schema, data);
     if (!parsed.ok) {
-      this.ports.sockets.send(socket, errorFrame(invalid(type, parsed.issues)));
+      this.outbound.send(socket, errorFrame(invalid(type, parsed.issues)));
       return;
     }
     const connection = this.connection(socket);
@@ -262,12 +266,12 @@ export class RoomEngine<S extends object> {
     if (!schema || !handler) {
       const hint = own(this.definition.events, type) ? ` "${type}" is an event: send it without an "id".` : "";
       const body = { code: "unknown_type", message: `Unknown request type "${type}".${hint}` };
-      this.ports.sockets.send(socket, replyErrorFrame(id, body));
+      this.outbound.send(socket, replyErrorFrame(id, body));
       return;
     }
     const parsed = validate(schema, data);
     if (!parsed.ok) {
-      this.ports.sockets.send(socket, replyErrorFrame(id, invalid(type, parsed.issues)));
+      this.outbound.send(socket, replyErrorFrame(id, invalid(type, parsed.issues)));
       return;
     }
     const connection = this.connection(socket);
@@ -275,19 +279,25 @@ export class RoomEngine<S extends object> {
       "request",
       connection,
       async () => {
+        // A reply is built only for a client that reads what it is sent: a small request must not pile up large replies.
+        if (!this.outbound.mayReply(socket)) {
+          const message = "This connection has too much unread data waiting; read it before sending more requests.";
+          this.outbound.send(socket, replyErrorFrame(id, { code: "rate_limited", message }));
+          return;
+        }
         const result = await handler(parsed.value, connection, this.room);
-        this.ports.sockets.send(socket, replyFrame(id, result));
+        this.outbound.send(socket, replyFrame(id, result));
       },
-      (body) => this.ports.sockets.send(socket, replyErrorFrame(id, body)),
+      (body) => this.outbound.send(socket, replyErrorFrame(id, body)),
     );
   }
 
   private sendError(socket: S, code: ErrorCode, message: string): void {
-    this.ports.sockets.send(socket, errorFrame({ code, message }));
+    this.outbound.send(socket, errorFrame({ code, message }));
   }
 
   private errorTo(socket: S): (body: ErrorBody) => void {
-    return (body) => this.ports.sockets.send(socket, errorFrame(body));
+    return (body) => this.outbound.send(socket, errorFrame(body));
   }
 
   /**
@@ -421,12 +431,17 @@ export class RoomEngine<S extends object> {
         const [id] = skip;
         for (const [socket, connection] of this.connectionsBySocket) if (connection.id === id) skipped = socket;
       }
-      if ((skip.size === 0 || skipped !== undefined) && sockets.publish(frame, skipped)) return;
+      if (skip.size === 0 || skipped !== undefined) {
+        const status = sockets.publish(frame, skipped);
+        // Some socket is backed up: find those over their bound (the runtime closes one past its own hard limit, never drops silently).
+        if (status !== false && status !== "sent") this.outbound.sweep(sockets.sockets());
+        if (status !== false) return;
+      }
     }
     for (const socket of sockets.sockets()) {
       if (!this.listed(socket)) continue;
       if (skip.size > 0 && skip.has(this.connection(socket).id)) continue;
-      sockets.send(socket, frame);
+      this.outbound.send(socket, frame);
     }
   }
 }
@@ -436,6 +451,7 @@ class ConnectionHandle<S extends object> implements AnyConnection {
   constructor(
     private readonly socket: S,
     private readonly ports: RoomPorts<S>,
+    private readonly outbound: Outbound<S>,
     private attachment: Attachment,
     private readonly end: (code: number, reason: string) => void,
   ) {}
@@ -455,10 +471,10 @@ class ConnectionHandle<S extends object> implements AnyConnection {
     this.attachment = next;
   }
   send(type: string, data: unknown): SendStatus {
-    return this.ports.sockets.send(this.socket, eventFrame(type, data));
+    return this.outbound.send(this.socket, eventFrame(type, data));
   }
   sendBinary(bytes: Uint8Array | ArrayBuffer): SendStatus {
-    return this.ports.sockets.send(this.socket, bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+    return this.outbound.send(this.socket, bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
   }
   close(code: number = CloseCode.normal, reason = ""): void {
     this.end(code, reason);

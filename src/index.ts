@@ -4,7 +4,7 @@ export { RoomEngine } from "./engine.ts";
 export { roomRoutes, type RoomsOptions, type RoomHost, type AcceptedUpgrade } from "./router.ts";
 export { memoryStorage, compareKeys } from "./memory-storage.ts";
 export { isRoomName } from "./names.ts";
-export { DEFAULT_LIMITS, CONNECTION_DATA_BUDGET, resolveLimits, type RoomLimits, type RateLimit } from "./limits.ts";
+export { DEFAULT_LIMITS, CONNECTION_DATA_BUDGET, resolveLimits, type RoomLimits, type RoomLimitsInput, type RateLimit, type OutboundLimit } from "./limits.ts";
 export { MAX_KEY_BYTES, MAX_VALUE_BYTES } from "./storage.ts";
 export { CloseCode, PING, PONG, type ErrorCode, type ErrorBody, type Issue } from "./protocol.ts";
 export type { Attachment, SocketPort, StoragePort, AlarmPort, RoomPorts } from "./ports.ts";

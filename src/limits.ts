@@ -6,6 +6,23 @@ export interface RateLimit {
   closeAfterMs: number;
 }
 
+/**
+ * What a connection may make the server hold for it on the way out: frames
+ * queued for its socket but not yet sent (a client that stops reading).
+ */
+export interface OutboundLimit {
+  /** Most bytes queued for one connection; a frame that finds more queued closes the connection with 1013 ("slow consumer"). Default 4 MiB. */
+  maxQueuedBytes: number;
+  /** Requests that arrive while more than this is queued are answered `rate_limited` without running their reply handler. Default 1 MiB. */
+  pauseRequestsAt: number;
+  /**
+   * Where the runtime does not report what is queued (Cloudflare's workerd),
+   * roomwire estimates it, assuming the client reads at least this many bytes
+   * per second. Default 256 KiB/s.
+   */
+  assumedReadRate: number;
+}
+
 /** Limits of a room type. Every runtime enforces them the same way, in the core. */
 export interface RoomLimits {
   /** Largest frame accepted, in bytes; larger frames close the connection with 1009. Default 1 MiB. */
@@ -14,20 +31,27 @@ export interface RoomLimits {
   rateLimit: RateLimit | false;
   /** Most open connections in one room; one more is refused with close code 1013. Default 10,000. */
   maxConnections: number;
+  /** The outbound bound per connection (above), or `false` for none. */
+  outbound: OutboundLimit | false;
 }
+
+/** `limits` as a room definition gives them: any subset, `outbound` too. */
+export type RoomLimitsInput = Partial<Omit<RoomLimits, "outbound">> & { outbound?: Partial<OutboundLimit> | false };
 
 export const DEFAULT_LIMITS: RoomLimits = {
   maxMessageBytes: 1024 * 1024,
   rateLimit: { burst: 100, perSecond: 50, closeAfterMs: 3000 },
   maxConnections: 10_000,
+  outbound: { maxQueuedBytes: 4 * 1024 * 1024, pauseRequestsAt: 1024 * 1024, assumedReadRate: 256 * 1024 },
 };
 
 /** The serialised size allowed for a connection's data plus roomwire's own fields (the Durable Object attachment limit). */
 export const CONNECTION_DATA_BUDGET = 16 * 1024;
 
 /** Fills in the defaults of a partial `limits` object. */
-export function resolveLimits(limits: Partial<RoomLimits> | undefined): RoomLimits {
-  return { ...DEFAULT_LIMITS, ...limits };
+export function resolveLimits(limits: RoomLimitsInput | undefined): RoomLimits {
+  const outbound = limits?.outbound === false ? false : { ...(DEFAULT_LIMITS.outbound as OutboundLimit), ...limits?.outbound };
+  return { ...DEFAULT_LIMITS, ...limits, outbound };
 }
 
 /** What the bucket says about one frame. */

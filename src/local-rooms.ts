@@ -18,8 +18,10 @@ export interface LocalSockets<S> {
   close(socket: S, code?: number, reason?: string): void;
   attachment(socket: S): Attachment;
   setAttachment(socket: S, attachment: Attachment): void;
-  /** Optional native fan-out to every socket of room `key` but `except`; false falls back to a loop. */
-  publish?(key: string, frame: string, except: S | undefined): boolean;
+  /** Bytes queued for `socket` but not yet sent (`bufferedAmount`). */
+  buffered?(socket: S): number;
+  /** Optional native fan-out to every socket of room `key` but `except`: `"buffered"` when some socket is backed up; false falls back to a loop. */
+  publish?(key: string, frame: string, except: S | undefined): SendStatus | false;
 }
 
 interface LiveRoom<S extends object> {
@@ -125,6 +127,7 @@ export class LocalRooms<S extends object> {
         attachment: (socket) => port.attachment(socket),
         setAttachment: (socket, attachment) => port.setAttachment(socket, attachment),
         publish: publish && ((frame, except) => publish(key, frame, except)),
+        buffered: port.buffered && ((socket) => port.buffered!(socket)),
       },
     });
     found = { engine, sockets };

@@ -25,10 +25,16 @@ export interface SocketPort<S> {
   attachment(socket: S): Attachment;
   setAttachment(socket: S, attachment: Attachment): void;
   /**
-   * Optional native fan-out of one text frame to every socket of the room
-   * except `except` (at most one socket). Return false to fall back to a loop over `send`.
+   * Bytes queued for `socket` but not yet written to the network. Without it
+   * (workerd has no `bufferedAmount`), the core estimates them.
    */
-  publish?(frame: string, except: S | undefined): boolean;
+  buffered?(socket: S): number;
+  /**
+   * Optional native fan-out of one text frame to every socket of the room
+   * except `except` (at most one socket): `"buffered"` when some socket is
+   * backed up (the core then checks each one), `false` to fall back to a loop over `send`.
+   */
+  publish?(frame: string, except: S | undefined): SendStatus | false;
 }
 
 /** Room storage as an adapter sees it: JSON strings under string keys, scoped to one room. */

@@ -1,5 +1,5 @@
 import type { GenericSchema, InferOutput } from "valibot";
-import type { RoomLimits } from "./limits.ts";
+import type { RoomLimitsInput } from "./limits.ts";
 import type { ResumeOptions } from "./replay.ts";
 
 /** A record of named valibot schemas: one per event, request or emitted event. */
@@ -152,7 +152,7 @@ export interface RoomDefinition<
   /** Runs when the alarm set with `room.setAlarm()` is due. */
   alarm?: (room: Room<D, Emits<S>>) => Awaitable<void>;
   /** Limits; see `RoomLimits` for the defaults. */
-  limits?: Partial<RoomLimits>;
+  limits?: RoomLimitsInput;
   /**
    * Resumable sessions: broadcasts (those without `except`) are numbered and
    * the latest kept in room storage, so a reconnecting `roomwire/client` gets

@@ -47,12 +47,11 @@ export function bunRooms(options: BunRoomsOptions): BunRooms {
     close: (ws, code, reason) => ws.close(code, reason),
     attachment: (ws) => ws.data.attachment,
     setAttachment: (ws, attachment) => void (ws.data.attachment = attachment),
+    buffered: (ws) => ws.getBufferedAmount(),
     // Every socket of a room subscribes to the room's key, so Bun's publish reaches exactly the room.
     publish(key, frame, except) {
-      if (except) except.publish(key, frame);
-      else if (server) server.publish(key, frame);
-      else return false;
-      return true;
+      if (except) return status(except.publish(key, frame));
+      return server ? status(server.publish(key, frame)) : false;
     },
   });
 
@@ -70,6 +69,9 @@ export function bunRooms(options: BunRoomsOptions): BunRooms {
 
   const websocket: WebSocketHandler<SocketData> = {
     idleTimeout: options.idleTimeout ?? 120,
+    // Bun drops what it cannot queue past this: it closes the socket instead (the core closes slow consumers before, with 1013).
+    backpressureLimit: hardQueueLimit(options.rooms),
+    closeOnBackpressureLimit: true,
     maxPayloadLength: Math.max(...Object.values(options.rooms).map((definition) => resolveLimits(definition.limits).maxMessageBytes)),
     open(ws) {
       ws.subscribe(roomKey(ws.data.address));
@@ -92,6 +94,14 @@ export function bunRooms(options: BunRoomsOptions): BunRooms {
       store.close();
     },
   };
+}
+
+/** Twice the largest outbound bound of the rooms (Bun's 16 MiB default for rooms without one). */
+function hardQueueLimit(rooms: BunRoomsOptions["rooms"]): number {
+  return Math.max(...Object.values(rooms).map((definition) => {
+    const outbound = resolveLimits(definition.limits).outbound;
+    return outbound ? 2 * outbound.maxQueuedBytes : 16 * 1024 * 1024;
+  }));
 }
 
 function status(result: number): SendStatus {

@@ -54,6 +54,7 @@ export function denoRooms(options: DenoRoomsOptions): DenoRooms {
     close: (ws, code, reason) => closing.close(ws, code, reason),
     attachment: (ws) => attachments.get(ws)!,
     setAttachment: (ws, attachment) => void attachments.set(ws, attachment),
+    buffered: (ws) => ws.bufferedAmount,
   });
 
   const app = roomRoutes(options, {

@@ -8,6 +8,8 @@ export interface TestSocket {
   attachment: Attachment;
   open: boolean;
   deliver(frame: string | Uint8Array): void;
+  /** Bytes sent to the connection that it has not read (while paused). */
+  buffered(): number;
   connection: TestConnection<AnyRoomDefinition>;
 }
 
@@ -69,7 +71,42 @@ export class TestConnection<Def = AnyRoomDefinition> {
     private readonly socket: TestSocket,
     private readonly link: Link,
   ) {
-    socket.deliver = (frame) => this.receive(frame);
+    socket.deliver = (frame) => {
+      if (!this.held) return this.receive(frame);
+      this.held.push(frame);
+      this.heldBytes += typeof frame === "string" ? frame.length : frame.byteLength;
+    };
+    socket.buffered = () => this.heldBytes;
+  }
+
+  /** Frames the room sent while the connection was paused, in order. */
+  private held: (string | Uint8Array)[] | undefined;
+  private heldBytes = 0;
+
+  /**
+   * Stops reading, as a client that stalls: what the room sends waits, and
+   * counts as queued for this connection (its outbound limit applies).
+   *
+   * @example
+   * slow.pause();
+   * await fast.send("say", { text: "x".repeat(1000) }); // the room's broadcast queues up for `slow`
+   * expect(slow.closedBy?.code).toBe(1013);            // once over `limits.outbound.maxQueuedBytes`
+   */
+  pause(): void {
+    this.held ??= [];
+  }
+
+  /** Reads again: frames held while paused are received, in order. */
+  resume(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    this.heldBytes = 0;
+    for (const frame of held) this.receive(frame);
+  }
+
+  /** Bytes the room has sent that this connection has not read yet. */
+  get queuedBytes(): number {
+    return this.heldBytes;
   }
 
   get id(): string {

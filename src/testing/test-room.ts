@@ -89,6 +89,7 @@ export class TestRoom<Def extends RoomDefinition = RoomDefinition> {
         close: (socket, code, reason) => this.serverClose(socket, code ?? CloseCode.normal, reason ?? ""),
         attachment: (socket) => structuredClone(socket.attachment),
         setAttachment: (socket, attachment) => void (socket.attachment = structuredClone(attachment)),
+        buffered: (socket) => socket.buffered(),
       },
     };
   }
@@ -144,6 +145,7 @@ export class TestRoom<Def extends RoomDefinition = RoomDefinition> {
       attachment,
       open: true,
       deliver: () => {},
+      buffered: () => 0,
       connection: undefined as unknown as TestConnection<RoomDefinition>,
     };
     socket.connection = new TestConnection(socket, {

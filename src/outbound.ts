@@ -1,0 +1,69 @@
+import type { OutboundLimit } from "./limits.ts";
+import type { SocketPort } from "./ports.ts";
+import { CloseCode } from "./protocol.ts";
+import type { SendStatus } from "./types.ts";
+
+/** The reason a slow consumer is closed with (1013). */
+export const SLOW_CONSUMER = "slow consumer";
+
+/** What the core knows of a socket's outgoing queue when the runtime does not say. */
+interface Estimate {
+  bytes: number;
+  at: number;
+}
+
+/**
+ * Every frame the core sends goes through here, so what a connection may make
+ * the server hold on its way out is bounded the same on every runtime: a frame
+ * that finds more than `maxQueuedBytes` queued closes the connection with 1013
+ * instead of growing the queue, and is never dropped silently.
+ */
+export class Outbound<S extends object> {
+  private readonly estimates = new WeakMap<S, Estimate>();
+
+  constructor(
+    private readonly sockets: SocketPort<S>,
+    private readonly limit: OutboundLimit | false,
+    private readonly now: () => number,
+    /** Closes a slow consumer (the engine's close, which runs the `close` hook once). */
+    private readonly close: (socket: S, code: number, reason: string) => void,
+  ) {}
+
+  /** Sends `frame` unless the socket is over its bound, in which case it is closed. */
+  send(socket: S, frame: string | Uint8Array): SendStatus {
+    if (!this.limit) return this.sockets.send(socket, frame);
+    if (this.queued(socket) > this.limit.maxQueuedBytes) {
+      this.close(socket, CloseCode.tryLater, SLOW_CONSUMER);
+      return "dropped";
+    }
+    const status = this.sockets.send(socket, frame);
+    if (!this.sockets.buffered && status !== "dropped") this.grow(socket, typeof frame === "string" ? frame.length : frame.byteLength);
+    return status;
+  }
+
+  /** Whether a request from `socket` may run now: false while its queue is over `pauseRequestsAt`. */
+  mayReply(socket: S): boolean {
+    return !this.limit || this.queued(socket) <= this.limit.pauseRequestsAt;
+  }
+
+  /** How many bytes are queued for `socket`, as the runtime reports or the core estimates. */
+  queued(socket: S): number {
+    if (this.sockets.buffered) return this.sockets.buffered(socket);
+    const estimate = this.estimates.get(socket);
+    if (!estimate || !this.limit) return 0;
+    return Math.max(0, estimate.bytes - ((this.now() - estimate.at) * this.limit.assumedReadRate) / 1000);
+  }
+
+  /** After a native fan-out reported a backed-up socket: close every socket of `sockets` over its bound. */
+  sweep(sockets: Iterable<S>): void {
+    if (!this.limit) return;
+    const over: S[] = [];
+    for (const socket of sockets) if (this.queued(socket) > this.limit.maxQueuedBytes) over.push(socket);
+    for (const socket of over) this.close(socket, CloseCode.tryLater, SLOW_CONSUMER);
+  }
+
+  private grow(socket: S, bytes: number): void {
+    const queued = this.queued(socket);
+    this.estimates.set(socket, { bytes: queued + bytes, at: this.now() });
+  }
+}
