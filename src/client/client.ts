@@ -291,6 +291,9 @@ export class RoomClient<Def> {
         if (typeof frame.seq === "number") {
           // Replayed and live events can overlap by one at the seam; each is delivered once.
           if (this.lastSeq !== undefined && frame.seq <= this.lastSeq) return;
+          // A numbered event went missing (the server closes slow consumers, but a frame lost anywhere shows here):
+          // reconnect and resume from the last one seen instead of carrying on with a hole.
+          if (this.lastSeq !== undefined && frame.seq > this.lastSeq + 1) return this.abandon(`missed events ${this.lastSeq + 1}–${frame.seq - 1}`);
           this.lastSeq = frame.seq;
         }
         this.emit(frame.type!, frame.data);
