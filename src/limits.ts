@@ -11,8 +11,14 @@ export interface RateLimit {
  * queued for its socket but not yet sent (a client that stops reading).
  */
 export interface OutboundLimit {
-  /** Most bytes queued for one connection; a frame that finds more queued closes the connection with 1013 ("slow consumer"). Default 4 MiB. */
+  /**
+   * Most bytes queued for one connection. A queue that stays over it for
+   * `patienceMs`, or passes four times it, closes the connection with 1013
+   * ("slow consumer") at the next frame. Default 4 MiB.
+   */
   maxQueuedBytes: number;
+  /** How long a queue may stay over `maxQueuedBytes` (a burst the room sent itself drains within it). Default 1,000 ms. */
+  patienceMs: number;
   /** Requests that arrive while more than this is queued are answered `rate_limited` without running their reply handler. Default 1 MiB. */
   pauseRequestsAt: number;
   /**
@@ -42,7 +48,7 @@ export const DEFAULT_LIMITS: RoomLimits = {
   maxMessageBytes: 1024 * 1024,
   rateLimit: { burst: 100, perSecond: 50, closeAfterMs: 3000 },
   maxConnections: 10_000,
-  outbound: { maxQueuedBytes: 4 * 1024 * 1024, pauseRequestsAt: 1024 * 1024, assumedReadRate: 256 * 1024 },
+  outbound: { maxQueuedBytes: 4 * 1024 * 1024, patienceMs: 1000, pauseRequestsAt: 1024 * 1024, assumedReadRate: 256 * 1024 },
 };
 
 /** The serialised size allowed for a connection's data plus roomwire's own fields (the Durable Object attachment limit). */

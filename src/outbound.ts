@@ -12,14 +12,21 @@ interface Estimate {
   at: number;
 }
 
+/** Over this many times `maxQueuedBytes`, a connection is closed at once, whatever its patience. */
+export const HARD_QUEUE_FACTOR = 4;
+
 /**
  * Every frame the core sends goes through here, so what a connection may make
- * the server hold on its way out is bounded the same on every runtime: a frame
- * that finds more than `maxQueuedBytes` queued closes the connection with 1013
- * instead of growing the queue, and is never dropped silently.
+ * the server hold on its way out is bounded the same on every runtime. A queue
+ * over `maxQueuedBytes` that stays over it for `patienceMs` (a burst the room
+ * sent itself drains within it; a client that stopped reading does not), or
+ * that passes `HARD_QUEUE_FACTOR` times the bound, closes the connection with
+ * 1013 instead of growing: a frame is never dropped silently.
  */
 export class Outbound<S extends object> {
   private readonly estimates = new WeakMap<S, Estimate>();
+  /** When each socket's queue was first seen over the bound, until it is seen under it again. */
+  private readonly overSince = new WeakMap<S, number>();
 
   constructor(
     private readonly sockets: SocketPort<S>,
@@ -32,7 +39,7 @@ export class Outbound<S extends object> {
   /** Sends `frame` unless the socket is over its bound, in which case it is closed. */
   send(socket: S, frame: string | Uint8Array): SendStatus {
     if (!this.limit) return this.sockets.send(socket, frame);
-    if (this.queued(socket) > this.limit.maxQueuedBytes) {
+    if (this.slow(socket, this.limit)) {
       this.close(socket, CloseCode.tryLater, SLOW_CONSUMER);
       return "dropped";
     }
@@ -58,8 +65,22 @@ export class Outbound<S extends object> {
   sweep(sockets: Iterable<S>): void {
     if (!this.limit) return;
     const over: S[] = [];
-    for (const socket of sockets) if (this.queued(socket) > this.limit.maxQueuedBytes) over.push(socket);
+    for (const socket of sockets) if (this.slow(socket, this.limit)) over.push(socket);
     for (const socket of over) this.close(socket, CloseCode.tryLater, SLOW_CONSUMER);
+  }
+
+  /** Over the hard bound, or over the bound for longer than the limit's patience. */
+  private slow(socket: S, limit: OutboundLimit): boolean {
+    const queued = this.queued(socket);
+    if (queued <= limit.maxQueuedBytes) {
+      this.overSince.delete(socket);
+      return false;
+    }
+    if (queued > HARD_QUEUE_FACTOR * limit.maxQueuedBytes) return true;
+    const now = this.now();
+    let since = this.overSince.get(socket);
+    if (since === undefined) this.overSince.set(socket, (since = now));
+    return now - since >= limit.patienceMs;
   }
 
   private grow(socket: S, bytes: number): void {

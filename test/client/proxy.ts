@@ -88,6 +88,16 @@ export class Proxy {
     for (const link of this.links) link.blackholed = true;
   }
 
+  /** Stops reading what the server sends on the connections open now (a client that stalls); `unstall()` reads again. */
+  stall(): void {
+    for (const link of this.links) link.upstream?.pause();
+  }
+
+  /** Reads from the server again on every stalled connection. */
+  unstall(): void {
+    for (const link of this.links) link.upstream?.resume();
+  }
+
   /** Drops every connection and stops listening. */
   async close(): Promise<void> {
     this.held.splice(0);
@@ -122,7 +132,10 @@ export class Proxy {
     const upstream = connect(this.targetPort, "127.0.0.1");
     link.upstream = upstream;
     upstream.on("error", () => this.destroy(link));
-    upstream.on("close", () => this.destroy(link));
+    // The server hung up: pass on what it sent before (its close frame included), then end the client's side.
+    upstream.on("close", () => {
+      if (this.links.delete(link)) link.client.end();
+    });
     upstream.on("data", (chunk: Buffer) => {
       if (!link.blackholed) link.client.write(chunk);
     });

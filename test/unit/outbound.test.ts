@@ -1,13 +1,13 @@
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
-import { defineRoom, type CloseInfo, type SocketPort } from "../../src/index.ts";
+import { defineRoom, type CloseInfo, type OutboundLimit, type SocketPort } from "../../src/index.ts";
 import { Outbound, SLOW_CONSUMER } from "../../src/outbound.ts";
 import { testRoom, type Received } from "../../src/testing/index.ts";
 
 const KIB = 1024;
 
 /** A room whose `shout` broadcasts `size` characters and whose `blob` request replies with them; it counts the replies it built. */
-function loud(outbound: { maxQueuedBytes?: number; pauseRequestsAt?: number } | false) {
+function loud(outbound: Partial<OutboundLimit> | false) {
   const built: number[] = [];
   const closed: CloseInfo[] = [];
   const definition = defineRoom({
@@ -28,7 +28,7 @@ function loud(outbound: { maxQueuedBytes?: number; pauseRequestsAt?: number } | 
 
 describe("the outbound bound per connection", () => {
   it("closes a connection that stops reading with 1013 'slow consumer' once its queue passes maxQueuedBytes, runs close once, and spares the others", async () => {
-    const { definition, closed } = loud({ maxQueuedBytes: 64 * KIB });
+    const { definition, closed } = loud({ maxQueuedBytes: 64 * KIB, patienceMs: 0 });
     const room = testRoom(definition);
     const slow = await room.connect();
     const fast = await room.connect();
@@ -44,7 +44,7 @@ describe("the outbound bound per connection", () => {
   });
 
   it("never drops a frame silently: what was queued before the close is all there, in order", async () => {
-    const { definition } = loud({ maxQueuedBytes: 32 * KIB });
+    const { definition } = loud({ maxQueuedBytes: 32 * KIB, patienceMs: 0 });
     const room = testRoom(definition);
     const slow = await room.connect();
     const fast = await room.connect();
@@ -93,9 +93,10 @@ describe("the outbound bound per connection", () => {
     expect(slow.events("shouted")).toHaveLength(20);
   });
 
-  it("defaults: 4 MiB queued closes, 1 MiB pauses requests", async () => {
+  it("defaults: over 4 MiB for 1 s, or over 16 MiB at once, closes; 1 MiB pauses requests", async () => {
+    let now = 0;
     const { definition, built } = loud({});
-    const room = testRoom(definition);
+    const room = testRoom(definition, { now: () => now });
     const slow = await room.connect();
     const fast = await room.connect();
     slow.pause();
@@ -103,12 +104,39 @@ describe("the outbound bound per connection", () => {
     // 1.2 MiB queued: requests wait for reading, the connection stays.
     await slow.sendRaw(JSON.stringify({ type: "blob", id: 1, data: { size: 10 } }));
     expect(built).toEqual([]);
+    // Past 4 MiB: patience starts at the first frame that finds the queue over it.
+    for (let i = 0; i < 11; i++) await fast.send("shout", { size: 300 * KIB });
     expect(slow.open).toBe(true);
-    // 14 × 300 KiB passes 4 MiB; the 15th frame closes.
-    for (let i = 0; i < 10; i++) await fast.send("shout", { size: 300 * KIB });
+    now += 999;
+    await fast.send("shout", { size: 300 * KIB });
     expect(slow.open).toBe(true);
+    now += 1;
     await fast.send("shout", { size: 300 * KIB });
     expect(slow.closedBy).toEqual({ code: 1013, reason: SLOW_CONSUMER });
+
+    const stalled = await room.connect();
+    stalled.pause();
+    // Without waiting: more than 16 MiB queued closes at the next frame.
+    for (let i = 0; i < 56 && stalled.open; i++) await fast.send("shout", { size: 300 * KIB });
+    expect(stalled.closedBy).toEqual({ code: 1013, reason: SLOW_CONSUMER });
+    expect(stalled.queuedBytes).toBeGreaterThan(16 * 1024 * KIB);
+    expect(stalled.queuedBytes).toBeLessThan(16 * 1024 * KIB + 301 * KIB);
+  });
+
+  it("lets a burst the room sent itself drain: a queue back under the bound within patienceMs keeps the connection", async () => {
+    let now = 0;
+    const { definition } = loud({ maxQueuedBytes: 64 * KIB, patienceMs: 500 });
+    const room = testRoom(definition, { now: () => now });
+    const reader = await room.connect();
+    const fast = await room.connect();
+    reader.pause();
+    for (let i = 0; i < 10; i++) await fast.send("shout", { size: 10 * KIB });
+    now += 400;
+    reader.resume();
+    now += 400;
+    await fast.send("shout", { size: 10 * KIB });
+    expect(reader.open).toBe(true);
+    expect(reader.events("shouted")).toHaveLength(11);
   });
 });
 
@@ -125,7 +153,7 @@ describe("Outbound without a runtime's bufferedAmount (workerd)", () => {
       attachment: () => ({ id: "a", data: null }),
       setAttachment: () => {},
     };
-    const outbound = new Outbound(port, { maxQueuedBytes: 100 * KIB, pauseRequestsAt: 50 * KIB, assumedReadRate: 10 * KIB }, () => now, (socket, code, reason) => void closed.push(`${socket.id} ${code} ${reason}`));
+    const outbound = new Outbound(port, { maxQueuedBytes: 100 * KIB, patienceMs: 0, pauseRequestsAt: 50 * KIB, assumedReadRate: 10 * KIB }, () => now, (socket, code, reason) => void closed.push(`${socket.id} ${code} ${reason}`));
     return { outbound, closed, sent, tick: (ms: number) => void (now += ms) };
   }
 
