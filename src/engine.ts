@@ -280,9 +280,10 @@ export class RoomEngine<S extends object> {
       connection,
       async () => {
         // A reply is built only for a client that reads what it is sent: a small request must not pile up large replies.
-        if (!this.outbound.mayReply(socket)) {
+        const verdict = this.outbound.mayReply(socket);
+        if (verdict !== "ok") {
           const message = "This connection has too much unread data waiting; read it before sending more requests.";
-          this.outbound.send(socket, replyErrorFrame(id, { code: "rate_limited", message }));
+          if (verdict === "refused") this.outbound.send(socket, replyErrorFrame(id, { code: "rate_limited", message }));
           return;
         }
         const result = await handler(parsed.value, connection, this.room);

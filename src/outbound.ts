@@ -12,6 +12,9 @@ interface Estimate {
   at: number;
 }
 
+/** A connection whose requests have been refused for unread data this long is closed as a slow consumer. */
+export const REFUSED_REQUESTS_CLOSE_MS = 5000;
+
 /** Over this many times `maxQueuedBytes`, a connection is closed at once, whatever its patience. */
 export const HARD_QUEUE_FACTOR = 4;
 
@@ -25,6 +28,8 @@ export const HARD_QUEUE_FACTOR = 4;
  */
 export class Outbound<S extends object> {
   private readonly estimates = new WeakMap<S, Estimate>();
+  /** When each socket's requests started being refused, until one is allowed again. */
+  private readonly refusedSince = new WeakMap<S, number>();
   /** When each socket's queue was first seen over the bound, until it is seen under it again. */
   private readonly overSince = new WeakMap<S, number>();
 
@@ -48,9 +53,23 @@ export class Outbound<S extends object> {
     return status;
   }
 
-  /** Whether a request from `socket` may run now: false while its queue is over `pauseRequestsAt`. */
-  mayReply(socket: S): boolean {
-    return !this.limit || this.queued(socket) <= this.limit.pauseRequestsAt;
+  /**
+   * Whether a request from `socket` may run now: "refused" while its queue is
+   * over `pauseRequestsAt` (answer it `rate_limited`), "closed" when requests
+   * have been refused for `REFUSED_REQUESTS_CLOSE_MS`: a client that keeps
+   * asking without reading the answers is a slow consumer.
+   */
+  mayReply(socket: S): "ok" | "refused" | "closed" {
+    if (!this.limit || this.queued(socket) <= this.limit.pauseRequestsAt) {
+      this.refusedSince.delete(socket);
+      return "ok";
+    }
+    const now = this.now();
+    let since = this.refusedSince.get(socket);
+    if (since === undefined) this.refusedSince.set(socket, (since = now));
+    if (now - since < REFUSED_REQUESTS_CLOSE_MS) return "refused";
+    this.close(socket, CloseCode.tryLater, SLOW_CONSUMER);
+    return "closed";
   }
 
   /** How many bytes are queued for `socket`, as the runtime reports or the core estimates. */

@@ -79,6 +79,22 @@ describe("the outbound bound per connection", () => {
     expect(reader.open).toBe(true);
   });
 
+  it("closes with 1013 a connection that keeps sending requests without reading for 5 s", async () => {
+    let now = 0;
+    const { definition, built } = loud({ pauseRequestsAt: 10 * KIB });
+    const room = testRoom(definition, { now: () => now });
+    const reader = await room.connect();
+    reader.pause();
+    // Second 0 builds a reply that stays unread; seconds 1–5 are refused; at second 6 requests have been refused for 5 s.
+    for (let second = 0; second <= 6; second++) {
+      await reader.sendRaw(JSON.stringify({ type: "blob", id: second, data: { size: 20 * KIB } }));
+      expect(reader.open, `after ${second} s`).toBe(second < 6);
+      now += 1000;
+    }
+    expect(built).toEqual([20 * KIB]);
+    expect(reader.closedBy).toEqual({ code: 1013, reason: SLOW_CONSUMER });
+  });
+
   it("is off with outbound: false", async () => {
     const { definition, built } = loud(false);
     const room = testRoom(definition);
@@ -162,10 +178,10 @@ describe("Outbound without a runtime's bufferedAmount (workerd)", () => {
     const socket = { id: "a" };
     outbound.send(socket, "x".repeat(60 * KIB));
     expect(outbound.queued(socket)).toBe(60 * KIB);
-    expect(outbound.mayReply(socket)).toBe(false);
+    expect(outbound.mayReply(socket)).toBe("refused");
     tick(1000); // 10 KiB read
     expect(outbound.queued(socket)).toBe(50 * KIB);
-    expect(outbound.mayReply(socket)).toBe(true);
+    expect(outbound.mayReply(socket)).toBe("ok");
     tick(60_000);
     expect(outbound.queued(socket)).toBe(0);
   });
