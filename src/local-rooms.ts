@@ -1,6 +1,9 @@
+import type { Hono } from "hono";
+import { ConnectionCap, type ConnectionCapOptions, type ConnectionCount } from "./connection-cap.ts";
 import { RoomEngine } from "./engine.ts";
 import type { Attachment, StoragePort } from "./ports.ts";
 import { CloseCode } from "./protocol.ts";
+import type { RoomHost, RoomsOptions } from "./router.ts";
 import type { AnyRoomDefinition, RoomAddress, SendStatus } from "./types.ts";
 
 /** Where a long-running process keeps every room's storage and alarm. */
@@ -44,6 +47,8 @@ export class LocalRooms<S extends object> {
   /** The room of each open socket, so a frame finds its engine without building the room's key. */
   private readonly roomOf = new WeakMap<S, LiveRoom<S>>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Uncapped until `routes` sets the cap. */
+  private cap = new ConnectionCap(Infinity, "no cap");
   private stopped = false;
 
   constructor(
@@ -57,8 +62,25 @@ export class LocalRooms<S extends object> {
     );
   }
 
-  /** A socket for `address` is open. */
+  /**
+   * The room routes of this process under its connection cap (see
+   * `ConnectionCapOptions`; the default follows `openFileLimit`, the
+   * process's open-file soft limit when the adapter can read it). Call it
+   * once, before serving.
+   */
+  routes(options: RoomsOptions & ConnectionCapOptions, host: RoomHost, openFileLimit?: number): Hono<any> {
+    this.cap = ConnectionCap.resolve(options, openFileLimit);
+    return this.cap.routes(options, host);
+  }
+
+  /** Connections this process holds (open, or being upgraded) and its cap. */
+  connections(): ConnectionCount {
+    return { count: this.cap.count(), max: this.cap.max };
+  }
+
+  /** A socket for `address` is open; its attachment is the one `accept` was given, so it takes the upgrade's place in the cap. */
   open(address: RoomAddress, socket: S): void {
+    this.cap.opened(this.sockets.attachment(socket));
     const room = this.room(address);
     room.sockets.add(socket);
     this.roomOf.set(socket, room);
@@ -73,7 +95,8 @@ export class LocalRooms<S extends object> {
   closed(address: RoomAddress, socket: S, code: number, reason: string): void {
     const found = this.roomOf.get(socket);
     this.roomOf.delete(socket);
-    if (!found?.sockets.delete(socket)) return;
+    if (!found?.sockets.delete(socket)) return this.cap.abandoned(this.sockets.attachment(socket));
+    this.cap.closed();
     found.engine.close(socket, code, reason);
     void this.release(roomKey(address));
   }

@@ -1,10 +1,11 @@
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import type { Hono } from "hono";
-import { LocalRooms, resolveLimits, roomKey, roomRoutes, type Attachment, type RoomAddress, type RoomsOptions, type SendStatus } from "../../src/index.ts";
+import { LocalRooms, resolveLimits, roomKey, type Attachment, type ConnectionCapOptions, type ConnectionCount, type RoomAddress, type RoomsOptions, type SendStatus } from "../../src/index.ts";
+import { bunOpenFileLimit } from "./open-files.ts";
 import { SqliteRooms } from "./sqlite-storage.ts";
 
 /** Options of `bunRooms`. */
-export interface BunRoomsOptions extends RoomsOptions {
+export interface BunRoomsOptions extends RoomsOptions, ConnectionCapOptions {
   /** Directory for `rooms.sqlite` (room storage and alarms). Without it, storage lives in memory. */
   dataDir?: string;
   /** Seconds a connection may stay silent (Bun answers protocol pings for it) before it is dropped. Default 120. */
@@ -27,6 +28,8 @@ export interface BunRooms {
   fetch(request: Request, server: Server<SocketData>): Response | Promise<Response>;
   /** The `websocket` handlers for `Bun.serve`. */
   websocket: WebSocketHandler<SocketData>;
+  /** Connections this process holds (open, or being upgraded) and its `maxProcessConnections`. */
+  connections(): ConnectionCount;
   /** Closes every connection with 1001 (going away), waits for the rooms' handlers, stops alarms and closes the database. */
   close(): Promise<void>;
 }
@@ -55,7 +58,7 @@ export function bunRooms(options: BunRoomsOptions): BunRooms {
     },
   });
 
-  const app = roomRoutes(options, {
+  const app = rooms.routes(options, {
     accept(c, { address, attachment }) {
       server = c.env as Server<SocketData>;
       if (!server?.upgrade(c.req.raw, { data: { address, attachment } })) {
@@ -65,7 +68,7 @@ export function bunRooms(options: BunRoomsOptions): BunRooms {
       return new Response(null);
     },
     http: (c, address) => rooms.http(address, c.req.raw),
-  });
+  }, bunOpenFileLimit());
 
   const websocket: WebSocketHandler<SocketData> = {
     idleTimeout: options.idleTimeout ?? 120,
@@ -89,6 +92,7 @@ export function bunRooms(options: BunRoomsOptions): BunRooms {
     app,
     fetch: (request, bunServer) => app.fetch(request, bunServer),
     websocket,
+    connections: () => rooms.connections(),
     async close() {
       await rooms.close();
       store.close();

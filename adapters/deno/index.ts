@@ -1,10 +1,13 @@
 import type { Hono } from "hono";
-import { LocalRooms, memoryStore, roomRoutes, type Attachment, type LocalStore, type RoomsOptions, type SendStatus } from "../../src/index.ts";
+import { LocalRooms, memoryStore, type Attachment, type ConnectionCapOptions, type ConnectionCount, type LocalStore, type RoomsOptions, type SendStatus } from "../../src/index.ts";
 import { CloseSoon } from "./close-soon.ts";
 import { KvRooms } from "./kv-storage.ts";
+import { denoOpenFileLimit } from "./open-files.ts";
+
+export { serve, type RoomServer, type ServeOptions } from "./serve.ts";
 
 /** Options of `denoRooms`. */
-export interface DenoRoomsOptions extends RoomsOptions {
+export interface DenoRoomsOptions extends RoomsOptions, ConnectionCapOptions {
   /**
    * Directory for `rooms.kv` (room storage and alarms, in Deno KV). Without it
    * and without `kv`, storage and alarms live in memory, gone at exit, and
@@ -13,7 +16,12 @@ export interface DenoRoomsOptions extends RoomsOptions {
   dataDir?: string;
   /** A Deno KV database to use instead of `dataDir`, e.g. `Deno.openKv()` on Deno Deploy. roomwire does not close it. */
   kv?: Deno.Kv | Promise<Deno.Kv>;
-  /** Seconds a connection may stay silent (Deno pings it for you) before it is dropped. Default 120. */
+  /**
+   * Seconds a connection may stay silent (Deno pings it for you) before it is
+   * dropped. Default 120. It also bounds how long a socket may hold a frame it
+   * has not finished sending: Deno buffers such a frame (up to its own 64 MiB
+   * ceiling) before roomwire sees its size.
+   */
   idleTimeout?: number;
 }
 
@@ -21,8 +29,10 @@ export interface DenoRoomsOptions extends RoomsOptions {
 export interface DenoRooms {
   /** The room routes, to mount in your own Hono app. */
   app: Hono;
-  /** The handler for `Deno.serve` when roomwire is the whole app. */
+  /** The handler for `serve` (or `Deno.serve`) when roomwire is the whole app. */
   fetch(request: Request): Response | Promise<Response>;
+  /** Connections this process holds (open, or being upgraded) and its `maxProcessConnections`. */
+  connections(): ConnectionCount;
   /** Closes every connection with 1001 (going away), waits for the rooms' handlers, stops alarms and closes the database. */
   close(): Promise<void>;
 }
@@ -57,7 +67,7 @@ export function denoRooms(options: DenoRoomsOptions): DenoRooms {
     buffered: (ws) => ws.bufferedAmount,
   });
 
-  const app = roomRoutes(options, {
+  const app = rooms.routes(options, {
     accept(c, { address, attachment }) {
       let upgraded: { socket: WebSocket; response: Response };
       try {
@@ -78,11 +88,12 @@ export function denoRooms(options: DenoRoomsOptions): DenoRooms {
       return upgraded.response;
     },
     http: (c, address) => rooms.http(address, c.req.raw),
-  });
+  }, denoOpenFileLimit());
 
   return {
     app,
     fetch: (request) => app.fetch(request),
+    connections: () => rooms.connections(),
     async close() {
       await rooms.close();
       await kv?.close();

@@ -1,4 +1,4 @@
-import { denoRooms } from "../../adapters/deno/index.ts";
+import { denoRooms, serve } from "../../adapters/deno/index.ts";
 import { chatApp } from "./app.ts";
 import { chat } from "./room.ts";
 
@@ -8,7 +8,7 @@ const port = Number(Deno.env.get("PORT") ?? 8787);
 const rooms = denoRooms({ rooms: { chat }, dataDir: Deno.env.get("DATA_DIR") ?? "./.data" });
 const app = chatApp(rooms.app);
 
-const server = Deno.serve({ hostname, port, onListen: ({ port }) => console.log(`chat listening on http://${hostname}:${port}`) }, app.fetch);
+const server = serve({ hostname, port, onListen: ({ port }) => console.log(`chat listening on http://${hostname}:${port}`) }, app.fetch);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, async () => {
