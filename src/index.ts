@@ -10,6 +10,7 @@ export { CloseCode, PING, PONG, type ErrorCode, type ErrorBody, type Issue } fro
 export type { Attachment, SocketPort, StoragePort, AlarmPort, RoomPorts } from "./ports.ts";
 export type * from "./types.ts";
 export { LocalRooms, roomKey, type LocalStore, type LocalSockets } from "./local-rooms.ts";
+export { HARD_QUEUE_FACTOR, SLOW_CONSUMER } from "./outbound.ts";
 export { ConnectionCap, type ConnectionCapOptions, type ConnectionCount } from "./connection-cap.ts";
 export { openFileLimit, defaultConnectionCap, FALLBACK_CONNECTION_CAP } from "./open-files.ts";
 export { memoryStore } from "./memory-store.ts";

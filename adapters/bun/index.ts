@@ -1,6 +1,6 @@
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import type { Hono } from "hono";
-import { LocalRooms, resolveLimits, roomKey, type Attachment, type ConnectionCapOptions, type ConnectionCount, type RoomAddress, type RoomsOptions, type SendStatus } from "../../src/index.ts";
+import { HARD_QUEUE_FACTOR, LocalRooms, resolveLimits, roomKey, type Attachment, type ConnectionCapOptions, type ConnectionCount, type RoomAddress, type RoomsOptions, type SendStatus } from "../../src/index.ts";
 import { bunOpenFileLimit } from "./open-files.ts";
 import { SqliteRooms } from "./sqlite-storage.ts";
 
@@ -100,11 +100,11 @@ export function bunRooms(options: BunRoomsOptions): BunRooms {
   };
 }
 
-/** Twice the largest outbound bound of the rooms (Bun's 16 MiB default for rooms without one). */
+/** Past the core's own hard bound of every room (Bun's 16 MiB default for rooms without one), so the core closes first. */
 function hardQueueLimit(rooms: BunRoomsOptions["rooms"]): number {
   return Math.max(...Object.values(rooms).map((definition) => {
     const outbound = resolveLimits(definition.limits).outbound;
-    return outbound ? 2 * outbound.maxQueuedBytes : 16 * 1024 * 1024;
+    return outbound ? (HARD_QUEUE_FACTOR + 1) * outbound.maxQueuedBytes : 16 * 1024 * 1024;
   }));
 }
 
