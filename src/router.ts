@@ -48,7 +48,7 @@ export function roomRoutes(options: RoomsOptions, host: RoomHost): Hono<any> {
   const allowed = originTest(options.origins);
   const app = new Hono<any>();
   const unknownType = (c: Context, type: string) => c.text(`No room type "${type}" here; room routes are ${prefix}/<type>/<name>.`, 404);
-  const invalidName = (c: Context) => c.text("Invalid room name: use 1–128 characters of A–Z, a–z, 0–9, '.', '_', '~' and '-'.", 400);
+  const invalidName = (c: Context) => c.text("Invalid room name: use 1–128 characters of A–Z, a–z, 0–9, '.', '_', '~' and '-', other than '.' and '..'.", 400);
   const roomType = (type: string | undefined) => (type !== undefined && Object.hasOwn(options.rooms, type) ? options.rooms[type] : undefined);
 
   // Type and name come from Hono's params, so the routes work wherever the app is mounted (`app.route("/ws", rooms.app)`).
@@ -61,11 +61,11 @@ export function roomRoutes(options: RoomsOptions, host: RoomHost): Hono<any> {
     if (!definition) return unknownType(c, type);
     const name = c.req.param("name");
     if (!isRoomName(name)) return invalidName(c);
+    const address = { type, name };
     const origin = c.req.header("origin");
-    if (origin !== undefined && !allowed(origin)) {
+    if (origin !== undefined && !(await originAllowed(allowed, origin, definition, address))) {
       return c.text(`Origin ${origin} is not allowed to open rooms here.`, 403);
     }
-    const address = { type, name };
     const refused = await host.refuse?.(c, address);
     if (refused) return refused;
     // A client that could not open a socket asks whether the upgrade would be refused (browsers cannot see the status).
@@ -97,6 +97,16 @@ export function roomRoutes(options: RoomsOptions, host: RoomHost): Hono<any> {
   return app;
 }
 
+/** Runs the origin test; one that throws refuses the origin (403, as a `false` would) and is reported. */
+async function originAllowed(test: (origin: string) => boolean, origin: string, definition: RoomDefinition, address: RoomAddress): Promise<boolean> {
+  try {
+    return test(origin);
+  } catch (error) {
+    await reportError(definition, error, "origin", address);
+    return false;
+  }
+}
+
 function originTest(origins: RoomsOptions["origins"]): (origin: string) => boolean {
   if (origins === undefined) return () => true;
   if (typeof origins === "function") return origins;
@@ -115,19 +125,33 @@ export async function authorise(definition: RoomDefinition, request: Request, ad
     if (data instanceof Response) return data;
     const attachment = makeAttachment(crypto.randomUUID(), data, definition.tags?.(data));
     // A reconnecting client names the last event it saw (roomwire/client sets it).
-    const since = Number(new URL(request.url).searchParams.get("roomwire_since") ?? Number.NaN);
-    if (definition.resume && Number.isSafeInteger(since) && since >= 0) attachment.since = since;
+    const since = parseSince(new URL(request.url).searchParams.get("roomwire_since"));
+    if (definition.resume && since !== undefined) attachment.since = since;
     return attachment;
   } catch (error) {
-    await reportUpgradeError(definition, error, address);
+    await reportError(definition, error, "upgrade", address);
     return new Response("The room could not accept this connection.", { status: 500 });
   }
 }
 
-async function reportUpgradeError(definition: RoomDefinition, error: unknown, address: RoomAddress): Promise<void> {
+const SINCE = /^(0|[1-9][0-9]*)$/;
+
+/**
+ * `roomwire_since` as roomwire/client writes it: a plain decimal integer up to
+ * Number.MAX_SAFE_INTEGER. Anything else (empty, signs, spaces, hex, exponents)
+ * counts as absent, so the client gets a fresh `resume` rather than a guess.
+ */
+function parseSince(value: string | null): number | undefined {
+  if (value === null || !SINCE.test(value)) return undefined;
+  const since = Number(value);
+  return since <= Number.MAX_SAFE_INTEGER ? since : undefined;
+}
+
+/** Reports an error thrown before the room is reached to the room type's `error` hook, else to the console. */
+async function reportError(definition: RoomDefinition, error: unknown, during: "origin" | "upgrade", address: RoomAddress): Promise<void> {
   try {
-    if (definition.error) await definition.error(error, { during: "upgrade" });
-    else console.error(`roomwire: ${address.type}/${address.name}: upgrade failed`, error);
+    if (definition.error) await definition.error(error, { during });
+    else console.error(`roomwire: ${address.type}/${address.name}: ${during === "origin" ? "the origins test threw" : "upgrade failed"}`, error);
   } catch (inner) {
     console.error("roomwire: the error hook threw", inner);
   }

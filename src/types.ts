@@ -81,13 +81,13 @@ export interface Room<D = unknown, E = Record<string, unknown>> {
   deleteAlarm(): Promise<void>;
 }
 
-/** Where a hook was running when it threw. */
-export type HookName = "upgrade" | "connect" | "event" | "request" | "binary" | "http" | "close" | "alarm";
+/** Where a hook was running when it threw; `origin` is the `origins` test of the room routes. */
+export type HookName = "origin" | "upgrade" | "connect" | "event" | "request" | "binary" | "http" | "close" | "alarm";
 
 /** What the `error` hook learns about a failure. */
 export interface ErrorContext<D, E> {
   during: HookName;
-  /** The room, except during `upgrade` (which runs before the room is reached). */
+  /** The room, except during `origin` and `upgrade` (which run before the room is reached). */
   room?: Room<D, E>;
   connection?: Connection<D, E>;
 }

@@ -1,6 +1,6 @@
 import type { Context, Hono } from "hono";
 import { roomRoutes, type AcceptedUpgrade, type RoomAddress, type RoomsOptions } from "../../src/index.ts";
-import { CONNECTION_HEADER, ROOM_HEADER, roomObjectClass, type RoomObjectClass } from "./room-object.ts";
+import { CONNECTION_HEADER, ROOM_HEADER, roomObjectClass, UPGRADE_HEADER, type RoomObjectClass } from "./room-object.ts";
 
 import type { WorkerContext } from "./workers.ts";
 
@@ -65,8 +65,17 @@ export function cloudflareRooms(options: CloudflareRoomsOptions): CloudflareRoom
     if (!namespace) throw new Error(missing);
     const headers = new Headers(c.req.raw.headers);
     headers.set(ROOM_HEADER, JSON.stringify(address));
-    if (connection === undefined) headers.delete(CONNECTION_HEADER);
-    else headers.set(CONNECTION_HEADER, connection);
+    headers.delete(UPGRADE_HEADER);
+    if (connection === undefined) {
+      headers.delete(CONNECTION_HEADER);
+      // workerd's fetch turns any request with `Upgrade: websocket` into a GET WebSocket handshake (method and body lost),
+      // so plain HTTP carries its Upgrade header to the object under another name.
+      const upgrade = headers.get("upgrade");
+      headers.delete("upgrade");
+      if (upgrade !== null) headers.set(UPGRADE_HEADER, upgrade);
+    } else {
+      headers.set(CONNECTION_HEADER, connection);
+    }
     const stub = namespace.get(namespace.idFromName(`${address.type}/${address.name}`));
     return stub.fetch(new Request(c.req.raw, { headers }));
   }

@@ -5,6 +5,8 @@ import { RoomEngine, type AnyRoomDefinition, type Attachment, type RoomAddress, 
 /** Headers only the Worker sets on what it forwards to a room's object; a client's copies are overwritten or removed. */
 export const ROOM_HEADER = "x-roomwire-room";
 export const CONNECTION_HEADER = "x-roomwire-connection";
+/** A plain HTTP request's own `Upgrade` header, restored before the room's `http` handler sees the request. */
+export const UPGRADE_HEADER = "x-roomwire-upgrade";
 
 /** How often, at most, an event checks for sockets that stopped answering pings. */
 const SWEEP_EVERY_MS = 30_000;
@@ -76,6 +78,9 @@ export class RoomObject extends DurableObject {
       const headers = new Headers(request.headers);
       headers.delete(ROOM_HEADER);
       headers.delete(CONNECTION_HEADER);
+      const upgrade = headers.get(UPGRADE_HEADER);
+      headers.delete(UPGRADE_HEADER);
+      if (upgrade !== null) headers.set("upgrade", upgrade);
       return engine.http(new Request(request, { headers }));
     }
     const attachment = JSON.parse(connection) as Attachment;

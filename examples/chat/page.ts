@@ -127,7 +127,7 @@ function joinError(text) { el("join-error").textContent = text; el("join-error")
 el("join").addEventListener("submit", function (ev) {
   ev.preventDefault();
   const r = el("room").value.trim(), u = el("user").value.trim();
-  const err = !ROOM_RE.test(r) ? "Room must be 1–128 characters: letters, digits, and . _ ~ -"
+  const err = !ROOM_RE.test(r) || r === "." || r === ".." ? "Room must be 1–128 characters: letters, digits, and . _ ~ - (not . or ..)"
     : !USER_RE.test(u) ? "Name must be 1–32 characters: letters, digits, and _ -" : "";
   joinError(err);
   if (err) return;

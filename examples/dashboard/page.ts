@@ -74,7 +74,8 @@ import { connect } from "/client.js";
 
 const ROOM_RE = /^[A-Za-z0-9._~-]{1,128}$/;
 const requested = new URLSearchParams(location.search).get("room") || "main";
-const room = ROOM_RE.test(requested) ? requested : "main";
+// "." and ".." are path segments, not room names: the URL would resolve them away.
+const room = ROOM_RE.test(requested) && requested !== "." && requested !== ".." ? requested : "main";
 const path = "/rooms/dashboard/" + encodeURIComponent(room);
 const number = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
 /** name → its card element; the card keeps the shown value in data-value. */

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { rawRequest } from "../support/raw-http.ts";
 import { freePort, removeDir, startServer, tempDir, type RunningServer } from "../support/server.ts";
 import { Peer } from "../support/ws-client.ts";
 
@@ -146,6 +147,7 @@ describe("Cloudflare adapter on workerd", () => {
     const forged = {
       "x-roomwire-connection": JSON.stringify({ id: "forged", data: { user: "admin" } }),
       "x-roomwire-room": JSON.stringify({ type: "chat", name: "elsewhere" }),
+      "x-roomwire-upgrade": "websocket",
     };
     const ann = await join(`/rooms/chat/${room}?user=ann`, forged);
     const welcome = (await ann.next("welcome")).data;
@@ -163,7 +165,7 @@ describe("Cloudflare adapter on workerd", () => {
 describe.each([
   ["bun", bun],
   ["workerd", workerd],
-])("probe room on %s", (_name, command) => {
+])("probe room on %s", (name, command) => {
   let server: RunningServer;
   let dataDir: string;
 
@@ -178,8 +180,17 @@ describe.each([
 
   it("passes plain HTTP requests to the room's http handler", async () => {
     const post = () => fetch(`${server.url}/rooms/probe/h1`, { method: "POST", body: "x" });
-    expect(await (await post()).json()).toEqual({ room: "h1", method: "POST", hits: 1, forged: null });
-    expect(await (await post()).json()).toEqual({ room: "h1", method: "POST", hits: 2, forged: null });
+    expect(await (await post()).json()).toEqual({ room: "h1", method: "POST", hits: 1, forged: null, body: "x" });
+    expect(await (await post()).json()).toEqual({ room: "h1", method: "POST", hits: 2, forged: null, body: "x" });
+  });
+
+  it("passes a POST carrying Upgrade: websocket to the room's http handler as a POST", async () => {
+    // On workerd the fixture Worker adds the header itself (see worker.ts): the request crosses the Worker → object hop as sent.
+    const path = name === "workerd" ? "/__with-upgrade-header/rooms/probe/u1" : "/rooms/probe/u1";
+    const upgrade = name === "workerd" ? "" : "\r\nUpgrade: websocket";
+    const response = await rawRequest(server.port, `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}${upgrade}\r\nContent-Length: 5`, "hello");
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({ room: "u1", method: "POST", hits: 1, forged: null, upgrade: "websocket", body: "hello" });
   });
 
   it("accepts initial data within 16 KiB and refuses more with 500", async () => {

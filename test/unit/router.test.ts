@@ -4,8 +4,8 @@ import { PatternRouter } from "hono/router/pattern-router";
 import { RegExpRouter } from "hono/router/reg-exp-router";
 import { TrieRouter } from "hono/router/trie-router";
 import * as v from "valibot";
-import { describe, expect, it } from "vitest";
-import { defineRoom, roomRoutes, type AcceptedUpgrade, type RoomHost, type RoomsOptions } from "../../src/index.ts";
+import { describe, expect, it, vi } from "vitest";
+import { defineRoom, isRoomName, roomRoutes, type AcceptedUpgrade, type RoomHost, type RoomsOptions } from "../../src/index.ts";
 
 /** Routing and upgrade checks, with a fake host that shows what the core decided. */
 
@@ -44,6 +44,15 @@ function setup(options: Partial<RoomsOptions> = {}, refuse?: RoomHost["refuse"])
   const request = (path: string, headers: Record<string, string> = upgrade, init: RequestInit = {}) =>
     app.request(`http://example.test${path}`, { headers, ...init });
   return { app, request, upgrades, accepted, hosted, upgrade };
+}
+
+/** A request whose `url` keeps the target as sent, dot segments included, as some runtimes hand it over. */
+function unresolvedRequest(url: string, headers: Record<string, string>): Request {
+  return new (class extends Request {
+    override get url(): string {
+      return url;
+    }
+  })(url, { headers });
 }
 
 /** The room routes mounted in a user's Hono app, at `mount` (nested apps for each segment when `nested`). */
@@ -108,6 +117,28 @@ describe("roomRoutes", () => {
     const response = await request(`/rooms/chat/${name}?user=ann`);
     expect(response.status).toBe(400);
     expect(upgrades).toEqual([]);
+  });
+
+  it.each([".", ".."])("%j is not a room name: it is a path segment", (name) => {
+    expect(isRoomName(name)).toBe(false);
+    expect(isRoomName(`a${name}`)).toBe(true);
+    expect(isRoomName(`${name}a`)).toBe(true);
+  });
+
+  // A runtime may hand over the request target without resolving dot segments (Deno does): roomwire refuses them itself.
+  it.each(["/rooms/chat/..", "/rooms/chat/.", "/rooms/chat/%2e%2e", "/rooms/chat/%2E", "/rooms/chat/.%2e"])("%s, unresolved by the runtime → 400", async (path) => {
+    const { app, upgrades, upgrade } = setup();
+    const response = await app.fetch(unresolvedRequest(`http://example.test${path}?user=ann`, upgrade));
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(/^Invalid room name/);
+    expect(upgrades).toEqual([]);
+  });
+
+  it("names that only contain dots besides . and .. are accepted", async () => {
+    const { request, accepted } = setup();
+    expect((await request("/rooms/chat/...?user=ann")).status).toBe(200);
+    expect((await request("/rooms/chat/.lobby?user=ann")).status).toBe(200);
+    expect(accepted.map((upgrade) => upgrade.address.name)).toEqual(["...", ".lobby"]);
   });
 
   it("a name of 128 characters from the whole allowed set is accepted", async () => {
@@ -187,6 +218,46 @@ describe("roomRoutes", () => {
       expect(upgrades).toEqual(["chat/lobby"]);
     });
 
+    it("a function that throws refuses with 403 and reports to the error hook of the room type being opened", async () => {
+      const boom = new Error("origin registry unreachable");
+      const reports: { error: unknown; during: string; room: unknown }[] = [];
+      const upgrades: string[] = [];
+      const hooked = defineRoom({
+        upgrade() {
+          upgrades.push("hooked");
+          return {};
+        },
+        error: (error, context) => void reports.push({ error, during: context.during, room: context.room }),
+      });
+      const other = defineRoom({ error: () => void reports.push({ error: "wrong room", during: "", room: undefined }) });
+      const host: RoomHost = { accept: () => new Response("accepted"), http: () => new Response("http") };
+      const app = roomRoutes({ rooms: { hooked, other }, origins: () => { throw boom; } }, host);
+      const response = await app.request("http://example.test/rooms/hooked/lobby", { headers: { upgrade: "websocket", origin: "https://app.example" } });
+      expect(response.status).toBe(403);
+      expect(await response.text()).toBe("Origin https://app.example is not allowed to open rooms here.");
+      expect(reports).toEqual([{ error: boom, during: "origin", room: undefined }]);
+      expect(upgrades).toEqual([]);
+      // Without an Origin header the test is not asked.
+      expect((await app.request("http://example.test/rooms/hooked/lobby", { headers: { upgrade: "websocket" } })).status).toBe(200);
+    });
+
+    it("a function that throws, in a room type without an error hook, goes to console.error", async () => {
+      const logged: unknown[][] = [];
+      const spy = vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => void logged.push(args));
+      try {
+        const boom = new Error("origin registry unreachable");
+        const host: RoomHost = { accept: () => new Response("accepted"), http: () => new Response("http") };
+        const app = roomRoutes({ rooms: { chat: defineRoom({}) }, origins: () => { throw boom; } }, host);
+        const check = await app.request("http://example.test/rooms/chat/lobby?roomwire_check=1", { headers: { origin: "https://app.example" } });
+        expect(check.status).toBe(403);
+        expect(logged).toHaveLength(1);
+        expect(logged[0]![0]).toMatch(/chat\/lobby.*origins test threw/);
+        expect(logged[0]![1]).toBe(boom);
+      } finally {
+        spy.mockRestore();
+      }
+    });
+
     it("a request without an Origin header passes", async () => {
       const { request } = setup({ origins: ["https://good.example"] });
       expect((await request("/rooms/chat/lobby?user=ann")).status).toBe(200);
@@ -196,6 +267,42 @@ describe("roomRoutes", () => {
       const { request } = setup({ origins: ["https://good.example"] });
       expect((await request("/rooms/web/page", { origin: "https://evil.example" })).status).toBe(403);
       expect((await request("/rooms/web/page", { origin: "https://good.example" })).status).toBe(299);
+    });
+  });
+
+  describe("roomwire_since", () => {
+    function resumable() {
+      const accepted: AcceptedUpgrade[] = [];
+      const host: RoomHost = { accept: (_c, upgrade) => (accepted.push(upgrade), new Response("accepted")), http: () => new Response("http") };
+      const app = roomRoutes({ rooms: { log: defineRoom({ resume: true }), plain: defineRoom({}) } }, host);
+      const since = async (query: string, type = "log") => {
+        const response = await app.request(`http://example.test/rooms/${type}/x${query}`, { headers: { upgrade: "websocket" } });
+        expect(response.status).toBe(200);
+        return accepted.at(-1)!.attachment.since;
+      };
+      return since;
+    }
+
+    it.each([
+      ["0", 0],
+      ["2", 2],
+      ["1000", 1000],
+      [String(Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER],
+    ])("a decimal integer %j is the last seq the client saw", async (value, expected) => {
+      expect(await resumable()(`?roomwire_since=${value}`)).toBe(expected);
+    });
+
+    it.each(["", "%20", "%202%20", "+2", "%2B2", "-1", "-0", "0x2", "0b1", "0o7", "1e3", "2.0", "2.", ".5", "02", "00", "Infinity", "NaN", "2a", "９", String(Number.MAX_SAFE_INTEGER + 1), "1" + "0".repeat(30)])(
+      "%j is ignored, as if absent",
+      async (value) => {
+        expect(await resumable()(`?roomwire_since=${value}`)).toBeUndefined();
+      },
+    );
+
+    it("absent, or for a room without resume, sets nothing", async () => {
+      const since = resumable();
+      expect(await since("")).toBeUndefined();
+      expect(await since("?roomwire_since=3", "plain")).toBeUndefined();
     });
   });
 
