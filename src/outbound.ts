@@ -15,6 +15,9 @@ interface Estimate {
 /** A connection whose requests have been refused for unread data this long is closed as a slow consumer. */
 export const REFUSED_REQUESTS_CLOSE_MS = 5000;
 
+/** Refusals are forgotten once the queue falls under this fraction of `pauseRequestsAt`. */
+export const FORGIVE_BELOW = 0.25;
+
 /** Over this many times `maxQueuedBytes`, a connection is closed at once, whatever its patience. */
 export const HARD_QUEUE_FACTOR = 4;
 
@@ -60,10 +63,12 @@ export class Outbound<S extends object> {
    * asking without reading the answers is a slow consumer.
    */
   mayReply(socket: S): "ok" | "refused" | "closed" {
-    if (!this.limit || this.queued(socket) <= this.limit.pauseRequestsAt) {
-      this.refusedSince.delete(socket);
-      return "ok";
-    }
+    if (!this.limit) return "ok";
+    const queued = this.queued(socket);
+    // Forgiven only once the queue has drained well below the mark: a client that lets one
+    // reply through now and then, and never reads, is still refused for the whole time.
+    if (queued <= this.limit.pauseRequestsAt * FORGIVE_BELOW) this.refusedSince.delete(socket);
+    if (queued <= this.limit.pauseRequestsAt) return "ok";
     const now = this.now();
     let since = this.refusedSince.get(socket);
     if (since === undefined) this.refusedSince.set(socket, (since = now));

@@ -186,6 +186,36 @@ describe("Outbound without a runtime's bufferedAmount (workerd)", () => {
     expect(outbound.queued(socket)).toBe(0);
   });
 
+  it("keeps counting refusals when the estimate lets one reply through now and then: a client that never reads is closed after 5 s", () => {
+    const { outbound, closed, tick } = estimating();
+    const socket = { id: "a" };
+    const verdicts: string[] = [];
+    // A paused reader asks every 250 ms for a 30 KiB reply; the estimate drains 10 KiB/s and dips under 50 KiB between replies.
+    for (let ms = 0; ms <= 12_000 && closed.length === 0; ms += 250) {
+      const verdict = outbound.mayReply(socket);
+      verdicts.push(verdict);
+      if (verdict === "ok") outbound.send(socket, "x".repeat(30 * KIB));
+      tick(250);
+    }
+    expect(verdicts.filter((verdict) => verdict === "ok").length).toBeGreaterThan(1);
+    expect(verdicts.at(-1)).toBe("closed");
+    expect(closed).toEqual([`a 1013 ${SLOW_CONSUMER}`]);
+  });
+
+  it("forgives refusals once the queue has drained under a quarter of pauseRequestsAt", () => {
+    const { outbound, closed, tick } = estimating();
+    const socket = { id: "a" };
+    outbound.send(socket, "x".repeat(60 * KIB));
+    expect(outbound.mayReply(socket)).toBe("refused");
+    tick(5_000); // 10 KiB left: under 12.5 KiB, so the refusal is forgotten
+    expect(outbound.mayReply(socket)).toBe("ok");
+    outbound.send(socket, "x".repeat(60 * KIB));
+    expect(outbound.mayReply(socket)).toBe("refused");
+    tick(1_000); // 60 KiB left: refused, but counted from the new refusal, not the old one
+    expect(outbound.mayReply(socket)).toBe("refused");
+    expect(closed).toEqual([]);
+  });
+
   it("closes with 1013 when a frame finds more than maxQueuedBytes estimated, and sends nothing more", () => {
     const { outbound, closed, sent, tick } = estimating();
     const socket = { id: "a" };
