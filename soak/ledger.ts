@@ -180,6 +180,11 @@ export class Ledger {
       return;
     }
     this.replies.delete(key);
+    // A room whose handlers are behind refuses requests past its queue bound: documented, not wrong.
+    if (frame.error?.code === "rate_limited") {
+      this.tally.rateLimited++;
+      return;
+    }
     const { expect } = pending;
     const wrong = (why: string) => this.tally.wrongOne(pending.kind, `sent ${clip(pending.frame)}, expected ${expected(expect)}, got ${clip(data)}${why ? ` (${why})` : ""}`);
     if (expect.on === "reply-error") {

@@ -48,6 +48,8 @@ export class RoomEngine<S extends object> {
    */
   private socketsAtMost: number | undefined;
   private readonly queue: Task[] = [];
+  /** How many of the queued tasks are each socket's messages. */
+  private readonly queuedBySocket = new Map<S, number>();
   private busy = false;
   private drained: (() => void)[] = [];
   private readonly now: () => number;
@@ -218,7 +220,7 @@ export class RoomEngine<S extends object> {
       return;
     }
     const connection = this.connection(socket);
-    this.enqueue("binary", connection, () => handler(bytes, connection, this.room), this.errorTo(socket));
+    this.enqueueMessage(socket, "binary", connection, () => handler(bytes, connection, this.room), this.errorTo(socket));
   }
 
   private text(socket: S, frame: string): void {
@@ -257,7 +259,7 @@ export class RoomEngine<S extends object> {
       return;
     }
     const connection = this.connection(socket);
-    this.enqueue("event", connection, () => handler(parsed.value, connection, this.room), this.errorTo(socket));
+    this.enqueueMessage(socket, "event", connection, () => handler(parsed.value, connection, this.room), this.errorTo(socket));
   }
 
   private request(socket: S, type: string, id: RequestId, data: unknown): void {
@@ -275,7 +277,8 @@ export class RoomEngine<S extends object> {
       return;
     }
     const connection = this.connection(socket);
-    this.enqueue(
+    this.enqueueMessage(
+      socket,
       "request",
       connection,
       async () => {
@@ -326,6 +329,29 @@ export class RoomEngine<S extends object> {
       this.busy = true;
       result.then(() => this.drain());
     }
+  }
+
+  /**
+   * Queues the handler of a client's message, unless the room, or this connection, already has
+   * as many waiting as its limits allow: then the message is answered `rate_limited` and dropped,
+   * so a room whose handlers fall behind holds a bounded backlog rather than one that grows.
+   */
+  private enqueueMessage(socket: S, during: HookName, connection: AnyConnection, task: Task, fail: (body: ErrorBody) => void): void {
+    if (!this.busy) return this.enqueue(during, connection, task, fail);
+    const mine = this.queuedBySocket.get(socket) ?? 0;
+    const { maxQueuedMessages, maxQueuedPerConnection } = this.limits;
+    if (this.queue.length >= maxQueuedMessages || mine >= maxQueuedPerConnection) {
+      const whose = mine >= maxQueuedPerConnection ? `${mine} of this connection's messages are` : `${this.queue.length} messages are`;
+      fail({ code: "rate_limited", message: `The room is busy: ${whose} waiting to be handled. This one was dropped; send it again later.` });
+      return;
+    }
+    this.queuedBySocket.set(socket, mine + 1);
+    this.enqueue(during, connection, () => {
+      const left = (this.queuedBySocket.get(socket) ?? 1) - 1;
+      if (left > 0) this.queuedBySocket.set(socket, left);
+      else this.queuedBySocket.delete(socket);
+      return task();
+    }, fail);
   }
 
   /** Waits for the storage writes of stamped broadcasts, if there are any. */

@@ -39,6 +39,14 @@ export interface RoomLimits {
   maxConnections: number;
   /** The outbound bound per connection (above), or `false` for none. */
   outbound: OutboundLimit | false;
+  /**
+   * Most client messages waiting for the room's handlers to get to them (handlers run one at a
+   * time; a handler that awaits storage holds up the ones behind it). One more is answered
+   * `rate_limited` without running. Default 1,000.
+   */
+  maxQueuedMessages: number;
+  /** The same bound for one connection's messages, so one client cannot fill the room's queue. Default 100. */
+  maxQueuedPerConnection: number;
 }
 
 /** `limits` as a room definition gives them: any subset, `outbound` too. */
@@ -48,6 +56,8 @@ export const DEFAULT_LIMITS: RoomLimits = {
   maxMessageBytes: 1024 * 1024,
   rateLimit: { burst: 100, perSecond: 50, closeAfterMs: 3000 },
   maxConnections: 10_000,
+  maxQueuedMessages: 1_000,
+  maxQueuedPerConnection: 100,
   outbound: { maxQueuedBytes: 4 * 1024 * 1024, patienceMs: 1000, pauseRequestsAt: 1024 * 1024, assumedReadRate: 256 * 1024 },
 };
 
