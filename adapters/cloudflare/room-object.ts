@@ -98,11 +98,12 @@ export class RoomObject extends DurableObject {
   }
 
   override webSocketClose(ws: WebSocket, code: number, reason: string): void {
-    // The hibernation API leaves the close handshake to us. 1005 means the peer's
-    // frame had no code: answer without one. 1006/1015: no frame came, nothing to answer.
+    // The hibernation API leaves the close handshake to us. 1005 means the peer's frame had no
+    // code: answer without one. A drop (1006, 1015) still needs a close, or workerd keeps the
+    // half-closed connection (CLOSE_WAIT) for good.
     try {
-      if (code === 1005) ws.close();
-      else if (code !== 1006 && code !== 1015) ws.close(code, reason);
+      if (code === 1005 || code === 1006 || code === 1015) ws.close();
+      else ws.close(code, reason);
     } catch {
       // already closed
     }
@@ -112,6 +113,11 @@ export class RoomObject extends DurableObject {
 
   override webSocketError(ws: WebSocket, error: unknown): void {
     console.error("roomwire: socket error", error);
+    try {
+      ws.close();
+    } catch {
+      // already closed
+    }
     this.room().close(ws, 1006, "");
   }
 
