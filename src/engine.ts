@@ -19,6 +19,7 @@ import {
 } from "./protocol.ts";
 import { ReplayLog } from "./replay.ts";
 import { roomStorage } from "./storage.ts";
+import { TurnQueue } from "./turns.ts";
 import type { AnyRoomDefinition as RoomDefinition, CloseInfo, Connection, Except, HookName, Room, RoomAddress, SendStatus } from "./types.ts";
 
 type AnyConnection = Connection<any, any>;
@@ -47,17 +48,16 @@ export class RoomEngine<S extends object> {
    * (a rebuilt room counts again).
    */
   private socketsAtMost: number | undefined;
-  private readonly queue: Task[] = [];
-  /** How many of the queued tasks are each socket's messages. */
+  /** Handlers run here, one at a time; their writes commit, and their frames leave, turn by turn. */
+  private readonly turns: TurnQueue;
+  /** How many of the queued turns are each socket's messages. */
   private readonly queuedBySocket = new Map<S, number>();
-  private busy = false;
-  private drained: (() => void)[] = [];
+  /** Connections joined so far: a broadcast reaches only those that had joined when it was made. */
+  private joins = 0;
   private readonly now: () => number;
   /** Every frame to a client goes through it: the bound on what a connection may leave queued. */
   private readonly outbound: Outbound<S>;
   private readonly replay: ReplayLog | undefined;
-  /** Storage writes of stamped broadcasts; the next handler waits for them. */
-  private writes: Promise<unknown>[] = [];
 
   constructor(
     private readonly definition: RoomDefinition,
@@ -67,9 +67,14 @@ export class RoomEngine<S extends object> {
     this.limits = resolveLimits(definition.limits);
     this.now = ports.now ?? Date.now;
     this.outbound = new Outbound(ports.sockets, this.limits.outbound, this.now, (socket, code, reason) => this.closeSocket(socket, code, reason));
+    this.turns = new TurnQueue(ports.storage, this.now, {
+      threw: (turn, error) => this.failed(turn.during, turn.connection as AnyConnection | undefined, error, turn.fail),
+      commitFailed: (error) => this.report("commit", undefined, error),
+      reload: () => this.replay && (() => this.replay!.load()),
+    });
     this.room = this.makeRoom();
     if (definition.resume) {
-      const replay = new ReplayLog(ports.storage, definition.resume === true ? {} : definition.resume, this.now);
+      const replay = new ReplayLog(this.turns.storage, definition.resume === true ? {} : definition.resume, this.now);
       this.replay = replay;
       this.enqueue("connect", undefined, () => replay.load());
     }
@@ -98,11 +103,19 @@ export class RoomEngine<S extends object> {
     const since = this.replay ? this.ports.sockets.attachment(socket).since : undefined;
     const connect = () => {
       this.joining.delete(socket);
+      (connection as ConnectionHandle<S>).joinedAt = ++this.joins;
       if (this.replay && since !== undefined) return this.resume(socket, since).then(() => this.definition.connect?.(connection, this.room));
-      if (this.replay) this.outbound.send(socket, JSON.stringify({ type: "resume", seq: this.replay.current }));
+      if (this.replay) this.emit(socket, JSON.stringify({ type: "resume", seq: this.replay.current }));
       return this.definition.connect?.(connection, this.room);
     };
-    this.enqueue("connect", connection, connect, this.errorTo(socket));
+    this.turns.enqueue({
+      during: "connect",
+      connection,
+      task: connect,
+      fail: this.errorTo(socket),
+      // Its welcome was lost with the commit: the client reconnects and is welcomed again.
+      lost: () => this.closeSocket(socket, CloseCode.internal, "the room could not store its state; reconnect"),
+    });
   }
 
   /** A frame arrived on `socket`. */
@@ -127,8 +140,8 @@ export class RoomEngine<S extends object> {
   private async resume(socket: S, since: number): Promise<void> {
     const replay = this.replay!;
     const frames = await replay.since(since);
-    for (const frame of frames ?? []) this.outbound.send(socket, frame);
-    this.outbound.send(socket, JSON.stringify({ type: frames ? "resume" : "resync", seq: replay.current }));
+    for (const frame of frames ?? []) this.emit(socket, frame);
+    this.emit(socket, JSON.stringify({ type: frames ? "resume" : "resync", seq: replay.current }));
   }
 
   /**
@@ -167,31 +180,31 @@ export class RoomEngine<S extends object> {
     return this.run("alarm", undefined, () => this.definition.alarm?.(this.room));
   }
 
-  /** A plain HTTP request reached the room (the adapter checked that `http` is defined). */
+  /** A plain HTTP request reached the room (the adapter checked that `http` is defined). Answered once its writes are durable. */
   http(request: Request): Promise<Response> {
+    const failed = () => new Response("internal error", { status: 500 });
     return new Promise((resolve) => {
-      this.enqueue("http", undefined, async () => {
-        try {
-          resolve(await this.definition.http!(request, this.room));
-        } catch (error) {
-          resolve(new Response("internal error", { status: 500 }));
-          throw error;
-        }
+      let response: Response | undefined;
+      this.turns.enqueue({
+        during: "http",
+        task: async () => {
+          response = await this.definition.http!(request, this.room);
+        },
+        settle: (error) => resolve(error === undefined && response ? response : failed()),
       });
     });
   }
 
-  /** Resolves once every queued handler has finished. */
+  /** Resolves once every queued handler has finished and its writes are committed. */
   idle(): Promise<void> {
-    if (!this.busy && this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.drained.push(resolve));
+    return this.turns.idle();
   }
 
   /** The connection object of a socket, built from its attachment on first use. */
   connection(socket: S): AnyConnection {
     let connection = this.connectionsBySocket.get(socket);
     if (!connection) {
-      connection = new ConnectionHandle(socket, this.ports, this.outbound, this.ports.sockets.attachment(socket), (code, reason) => this.closeSocket(socket, code, reason));
+      connection = new ConnectionHandle(socket, this.ports, this.outbound, this.turns, this.ports.sockets.attachment(socket), (code, reason) => this.closeSocket(socket, code, reason), () => this.ended.has(socket));
       this.connectionsBySocket.set(socket, connection);
     }
     return connection;
@@ -286,13 +299,13 @@ export class RoomEngine<S extends object> {
         const verdict = this.outbound.mayReply(socket);
         if (verdict !== "ok") {
           const message = "This connection has too much unread data waiting; read it before sending more requests.";
-          if (verdict === "refused") this.outbound.send(socket, replyErrorFrame(id, { code: "rate_limited", message }));
+          if (verdict === "refused") this.emit(socket, replyErrorFrame(id, { code: "rate_limited", message }));
           return;
         }
         const result = await handler(parsed.value, connection, this.room);
-        this.outbound.send(socket, replyFrame(id, result));
+        this.emit(socket, replyFrame(id, result));
       },
-      (body) => this.outbound.send(socket, replyErrorFrame(id, body)),
+      (body) => this.emit(socket, replyErrorFrame(id, body)),
     );
   }
 
@@ -301,34 +314,17 @@ export class RoomEngine<S extends object> {
   }
 
   private errorTo(socket: S): (body: ErrorBody) => void {
-    return (body) => this.outbound.send(socket, errorFrame(body));
+    return (body) => this.emit(socket, errorFrame(body));
   }
 
-  /**
-   * Handlers of one room run one at a time, in arrival order, so a handler
-   * that awaits storage never interleaves with the next one. A synchronous
-   * handler on an idle room runs at once, without a promise.
-   */
+  /** Sends `frame` in turn order: after the commit of the running turn and of those before it. */
+  private emit(socket: S, frame: string): void {
+    this.turns.output(() => this.outbound.send(socket, frame));
+  }
+
+  /** Queues a handler or hook as a turn of the room. */
   private enqueue(during: HookName, connection: AnyConnection | undefined, task: Task, fail?: (body: ErrorBody) => void): void {
-    const guarded = (): unknown => {
-      const onError = (error: unknown) => this.failed(during, connection, error, fail);
-      try {
-        const result = task();
-        return isPromise(result) ? result.then(() => this.written(), (error) => (onError(error), this.written())) : this.written();
-      } catch (error) {
-        onError(error);
-        return this.written();
-      }
-    };
-    if (this.busy) {
-      this.queue.push(guarded);
-      return;
-    }
-    const result = guarded();
-    if (isPromise(result)) {
-      this.busy = true;
-      result.then(() => this.drain());
-    }
+    this.turns.enqueue({ during, connection, task, fail });
   }
 
   /**
@@ -337,12 +333,14 @@ export class RoomEngine<S extends object> {
    * so a room whose handlers fall behind holds a bounded backlog rather than one that grows.
    */
   private enqueueMessage(socket: S, during: HookName, connection: AnyConnection, task: Task, fail: (body: ErrorBody) => void): void {
-    if (!this.busy) return this.enqueue(during, connection, task, fail);
+    if (!this.turns.busy) return this.enqueue(during, connection, task, fail);
     const mine = this.queuedBySocket.get(socket) ?? 0;
     const { maxQueuedMessages, maxQueuedPerConnection } = this.limits;
-    if (this.queue.length >= maxQueuedMessages || mine >= maxQueuedPerConnection) {
-      const whose = mine >= maxQueuedPerConnection ? `${mine} of this connection's messages are` : `${this.queue.length} messages are`;
-      fail({ code: "rate_limited", message: `The room is busy: ${whose} waiting to be handled. This one was dropped; send it again later.` });
+    const waiting = this.turns.waiting;
+    if (waiting >= maxQueuedMessages || mine >= maxQueuedPerConnection) {
+      const whose = mine >= maxQueuedPerConnection ? `${mine} of this connection's messages are` : `${waiting} messages are`;
+      const message = `The room is busy: ${whose} waiting to be handled. This one was dropped; send it again later.`;
+      this.turns.outside(() => fail({ code: "rate_limited", message }));
       return;
     }
     this.queuedBySocket.set(socket, mine + 1);
@@ -354,41 +352,10 @@ export class RoomEngine<S extends object> {
     }, fail);
   }
 
-  /** Waits for the storage writes of stamped broadcasts, if there are any. */
-  private written(): Promise<void> | undefined {
-    if (this.writes.length === 0) return undefined;
-    const writes = this.writes;
-    this.writes = [];
-    return Promise.all(writes).then(
-      () => undefined,
-      (error) => this.report("event", undefined, error),
-    );
-  }
-
-  private drain(): void {
-    while (this.queue.length > 0) {
-      const result = this.queue.shift()!();
-      if (isPromise(result)) {
-        result.then(() => this.drain());
-        return;
-      }
-    }
-    this.busy = false;
-    const waiting = this.drained;
-    this.drained = [];
-    for (const resolve of waiting) resolve();
-  }
-
-  /** Like `enqueue`, but resolves when the task has run. */
+  /** Like `enqueue`, but resolves when the turn's writes are durable (rejects when a failed commit lost them). */
   private run(during: HookName, connection: AnyConnection | undefined, task: Task): Promise<void> {
-    return new Promise((resolve) => {
-      this.enqueue(during, connection, async () => {
-        try {
-          await task();
-        } finally {
-          resolve();
-        }
-      });
+    return new Promise((resolve, reject) => {
+      this.turns.enqueue({ during, connection, task, settle: (error) => (error === undefined ? resolve() : reject(error)) });
     });
   }
 
@@ -405,7 +372,8 @@ export class RoomEngine<S extends object> {
     if (error instanceof RoomError) return;
     const hook = this.definition.error;
     if (!hook) {
-      console.error(`roomwire: ${this.address.type}/${this.address.name}: ${during} handler threw`, error);
+      const what = during === "commit" ? "storing a turn's writes failed; its frames were not sent" : `${during} handler threw`;
+      console.error(`roomwire: ${this.address.type}/${this.address.name}: ${what}`, error);
       return;
     }
     try {
@@ -418,7 +386,7 @@ export class RoomEngine<S extends object> {
 
   private makeRoom(): AnyRoom {
     const { sockets } = this.ports;
-    const storage = roomStorage(this.ports.storage);
+    const storage = roomStorage(this.turns.storage);
     const alarm = this.ports.alarm;
     return {
       type: this.address.type,
@@ -431,12 +399,14 @@ export class RoomEngine<S extends object> {
       },
       broadcast: (type, data, options) => {
         // Only broadcasts to everyone are numbered and replayable: one that leaves someone out is about the present.
+        const joins = this.joins;
         if (this.replay && options?.except === undefined) {
-          const { frame, written } = this.replay.stamp(type, data);
-          this.writes.push(written);
-          this.broadcast(frame, undefined);
+          const frame = this.replay.stamp(type, data);
+          this.turns.output(() => this.broadcast(frame, undefined, joins));
         } else {
-          this.broadcast(eventFrame(type, data), options?.except);
+          const frame = eventFrame(type, data);
+          const except = options?.except;
+          this.turns.output(() => this.broadcast(frame, except, joins));
         }
       },
       setAlarm: (at) => alarm.set(typeof at === "number" ? at : at.getTime()),
@@ -449,10 +419,11 @@ export class RoomEngine<S extends object> {
     return !this.ended.has(socket) && !this.joining.has(socket);
   }
 
-  private broadcast(frame: string, except: Except | undefined): void {
+  /** Sends `frame` to every connection that had joined when the broadcast was made (`joins`), but `except`. */
+  private broadcast(frame: string, except: Except | undefined, joins: number): void {
     const { sockets } = this.ports;
     const skip = exceptIds(except);
-    if (sockets.publish && skip.size <= 1 && this.closing === 0 && this.joining.size === 0) {
+    if (sockets.publish && skip.size <= 1 && this.closing === 0 && this.joining.size === 0 && this.joins === joins) {
       let skipped: S | undefined;
       if (skip.size === 1) {
         const [id] = skip;
@@ -467,7 +438,9 @@ export class RoomEngine<S extends object> {
     }
     for (const socket of sockets.sockets()) {
       if (!this.listed(socket)) continue;
-      if (skip.size > 0 && skip.has(this.connection(socket).id)) continue;
+      const connection = this.connection(socket) as ConnectionHandle<S>;
+      if (connection.joinedAt > joins) continue;
+      if (skip.size > 0 && skip.has(connection.id)) continue;
       this.outbound.send(socket, frame);
     }
   }
@@ -475,12 +448,17 @@ export class RoomEngine<S extends object> {
 
 /** A connection as handlers see it: reads its attachment once, writes through on `setData`. */
 class ConnectionHandle<S extends object> implements AnyConnection {
+  /** Which join this was (0: joined before the room was last rebuilt). */
+  joinedAt = 0;
+
   constructor(
     private readonly socket: S,
     private readonly ports: RoomPorts<S>,
     private readonly outbound: Outbound<S>,
+    private readonly turns: TurnQueue,
     private attachment: Attachment,
     private readonly end: (code: number, reason: string) => void,
+    private readonly ended: () => boolean,
   ) {}
 
   get id(): string {
@@ -498,13 +476,23 @@ class ConnectionHandle<S extends object> implements AnyConnection {
     this.attachment = next;
   }
   send(type: string, data: unknown): SendStatus {
-    return this.outbound.send(this.socket, eventFrame(type, data));
+    return this.output(eventFrame(type, data));
   }
   sendBinary(bytes: Uint8Array | ArrayBuffer): SendStatus {
-    return this.outbound.send(this.socket, bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+    return this.output(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
   }
   close(code: number = CloseCode.normal, reason = ""): void {
-    this.end(code, reason);
+    // After the frames the turn sent before it.
+    this.turns.output(() => this.end(code, reason));
+  }
+
+  /** Sends in turn order; the status is what the socket would say now (the frame may leave after the turn's commit). */
+  private output(frame: string | Uint8Array): SendStatus {
+    let status: SendStatus | undefined;
+    this.turns.output(() => (status = this.outbound.send(this.socket, frame)));
+    if (status !== undefined) return status;
+    if (this.ended()) return "dropped";
+    return (this.ports.sockets.buffered?.(this.socket) ?? 0) > 0 ? "buffered" : "sent";
   }
 }
 

@@ -12,29 +12,28 @@ export function compareKeys(a: string, b: string): number {
   return a.length - b.length;
 }
 
-/** Room storage kept in a Map: for tests and for hosts without persistence. */
+/** Whether `key` falls in a `list()` range: under `prefix`, at or after `start`, before `end`. */
+export function inRange(key: string, { prefix = "", start, end }: { prefix?: string; start?: string; end?: string }): boolean {
+  return key.startsWith(prefix) && (start === undefined || compareKeys(key, start) >= 0) && (end === undefined || compareKeys(key, end) < 0);
+}
+
+/**
+ * Room storage kept in a Map: for tests and for hosts without persistence.
+ * A commit applies all its writes at once, before any other code runs.
+ */
 export function memoryStorage(map: Map<string, string> = new Map()): StoragePort {
   return {
     async get(key) {
       return map.get(key);
     },
-    async put(key, value) {
-      map.set(key, value);
+    async commit(puts, deletes) {
+      for (const [key, value] of puts) map.set(key, value);
+      for (const key of deletes) map.delete(key);
     },
-    async delete(key) {
-      return map.delete(key);
-    },
-    async list({ prefix = "", start, end, limit, reverse }) {
-      const keys = [...map.keys()]
-        .filter(
-          (key) =>
-            key.startsWith(prefix) &&
-            (start === undefined || compareKeys(key, start) >= 0) &&
-            (end === undefined || compareKeys(key, end) < 0),
-        )
-        .sort(compareKeys);
-      if (reverse) keys.reverse();
-      return keys.slice(0, limit).map((key) => [key, map.get(key)!]);
+    async list(options) {
+      const keys = [...map.keys()].filter((key) => inRange(key, options)).sort(compareKeys);
+      if (options.reverse) keys.reverse();
+      return keys.slice(0, options.limit).map((key) => [key, map.get(key)!]);
     },
   };
 }

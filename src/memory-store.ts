@@ -21,16 +21,12 @@ export function memoryStore(): LocalStore {
       return {
         get: (key) => read().get(key),
         list: (options) => read().list(options),
-        async put(key, value) {
+        async commit(puts, deletes) {
           let map = maps.get(room);
           if (!map) maps.set(room, (map = new Map()));
-          map.set(key, value);
-        },
-        async delete(key) {
-          const map = maps.get(room);
-          const found = map?.delete(key) ?? false;
-          if (map?.size === 0) maps.delete(room);
-          return found;
+          for (const [key, value] of puts) map.set(key, value);
+          for (const key of deletes) map.delete(key);
+          if (map.size === 0) maps.delete(room);
         },
       };
     },

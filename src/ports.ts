@@ -37,13 +37,25 @@ export interface SocketPort<S> {
   publish?(frame: string, except: S | undefined): SendStatus | false;
 }
 
+/** Which keys a `list()` covers: those under `prefix`, at or after `start`, before `end` (UTF-8 byte order). */
+export interface ListRange {
+  prefix?: string;
+  start?: string;
+  end?: string;
+}
+
 /** Room storage as an adapter sees it: JSON strings under string keys, scoped to one room. */
 export interface StoragePort {
   get(key: string): Promise<string | undefined>;
-  put(key: string, value: string): Promise<void>;
-  delete(key: string): Promise<boolean>;
   /** Entries ordered by key (UTF-8 byte order), honouring every option. */
-  list(options: { prefix?: string; start?: string; end?: string; limit?: number; reverse?: boolean }): Promise<[string, string][]>;
+  list(options: ListRange & { limit?: number; reverse?: boolean }): Promise<[string, string][]>;
+  /**
+   * Stores every put and applies every delete as one atomic write: after a
+   * crash, all of it or none of it is there. It resolves once the write is
+   * durable. It is never asked for more than `TURN_BUDGET` (128 keys, 512 KiB),
+   * and a key appears at most once.
+   */
+  commit(puts: [key: string, value: string][], deletes: string[]): Promise<void>;
 }
 
 /** The room's single wake-up. */

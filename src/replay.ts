@@ -1,4 +1,4 @@
-import type { StoragePort } from "./ports.ts";
+import type { StagedStorage } from "./staged-storage.ts";
 
 /** Bounds of a room's replay log. */
 export interface ResumeOptions {
@@ -31,7 +31,7 @@ export class ReplayLog {
   private readonly bounds: Required<ResumeOptions>;
 
   constructor(
-    private readonly storage: StoragePort,
+    private readonly storage: StagedStorage,
     options: ResumeOptions,
     private readonly now: () => number,
   ) {
@@ -48,14 +48,15 @@ export class ReplayLog {
     return this.seq;
   }
 
-  /** Numbers a broadcast and logs it; returns the frame to send and the storage writes to wait for. */
-  stamp(type: string, data: unknown): { frame: string; written: Promise<unknown> } {
+  /** Numbers a broadcast and logs it, in the running turn (so they commit with what the handler wrote); returns the frame. */
+  stamp(type: string, data: unknown): string {
     const seq = ++this.seq;
     const frame = data === undefined ? JSON.stringify({ type, seq }) : JSON.stringify({ type, data, seq });
     const entry: Entry = { frame, at: this.now() };
-    const writes: Promise<unknown>[] = [this.storage.put(logKey(seq), JSON.stringify(entry)), this.storage.put(SEQ_KEY, String(seq))];
-    if (seq > this.bounds.events) writes.push(this.storage.delete(logKey(seq - this.bounds.events)));
-    return { frame, written: Promise.all(writes) };
+    this.storage.put(logKey(seq), JSON.stringify(entry));
+    this.storage.put(SEQ_KEY, String(seq));
+    if (seq > this.bounds.events) void this.storage.delete(logKey(seq - this.bounds.events));
+    return frame;
   }
 
   /** The frames after `since`, oldest first, or `undefined` when the log no longer reaches back that far. */

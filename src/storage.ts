@@ -1,5 +1,6 @@
+import { byteLength } from "./bytes.ts";
 import { LimitError } from "./errors.ts";
-import type { StoragePort } from "./ports.ts";
+import type { ListRange, StoragePort } from "./ports.ts";
 import { INTERNAL_PREFIX } from "./replay.ts";
 import type { ListOptions, RoomStorage } from "./types.ts";
 
@@ -8,12 +9,7 @@ export const MAX_KEY_BYTES = 2048;
 /** Largest value, serialised as JSON, in UTF-8 bytes (Durable Object storage's limit). */
 export const MAX_VALUE_BYTES = 128 * 1024;
 
-const encoder = new TextEncoder();
-
-/** UTF-8 length of a string. */
-export function byteLength(text: string): number {
-  return encoder.encode(text).byteLength;
-}
+export { byteLength };
 
 function checkKey(key: string): void {
   if (typeof key !== "string" || key.length === 0) {
@@ -43,8 +39,30 @@ function serialise(key: string, value: unknown): string {
   return json;
 }
 
-/** Wraps an adapter's storage port with JSON encoding and the limits every runtime shares. */
-export function roomStorage(port: StoragePort): RoomStorage {
+/** What `roomStorage` reads and writes: a turn's view of the store (`StagedStorage`), or the store itself (`committing`). */
+export interface StorageView {
+  get(key: string): Promise<string | undefined>;
+  put(key: string, value: string): void | Promise<void>;
+  delete(key: string): Promise<boolean>;
+  list(options: ListRange & { limit?: number; reverse?: boolean }): Promise<[string, string][]>;
+}
+
+/** The store itself, each write its own commit: to seed or inspect a room's storage from outside its turns (tests). */
+export function committing(port: StoragePort): StorageView {
+  return {
+    get: (key) => port.get(key),
+    list: (options) => port.list(options),
+    put: (key, value) => port.commit([[key, value]], []),
+    async delete(key) {
+      const found = (await port.get(key)) !== undefined;
+      await port.commit([], [key]);
+      return found;
+    },
+  };
+}
+
+/** `room.storage`: JSON encoding and the limits every runtime shares, over a view of the store. */
+export function roomStorage(port: StorageView): RoomStorage {
   return {
     async get<T>(key: string) {
       checkKey(key);

@@ -82,7 +82,8 @@ export interface Room<D = unknown, E = Record<string, unknown>> {
 }
 
 /** Where a hook was running when it threw; `origin` is the `origins` test of the room routes. */
-export type HookName = "origin" | "upgrade" | "connect" | "event" | "request" | "binary" | "http" | "close" | "alarm";
+/** Where an error happened; `commit`: storing what a turn wrote failed (its frames were not sent). */
+export type HookName = "origin" | "upgrade" | "connect" | "event" | "request" | "binary" | "http" | "close" | "alarm" | "commit";
 
 /** What the `error` hook learns about a failure. */
 export interface ErrorContext<D, E> {

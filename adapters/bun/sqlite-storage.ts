@@ -4,8 +4,8 @@ import type { StoragePort } from "../../src/index.ts";
 
 /**
  * Every room's storage and alarm in one SQLite database: a file in
- * `dataDir`, or memory. Writes are synchronous, so a frame the room has
- * acknowledged is on disk before the acknowledgement is sent.
+ * `dataDir`, or memory. A commit is one synchronous transaction, so it is
+ * on disk before the frames that wait for it are sent.
  */
 export class SqliteRooms {
   private readonly db: Database;
@@ -21,16 +21,14 @@ export class SqliteRooms {
   /** The storage port of one room. */
   storage(room: string): StoragePort {
     const db = this.db;
+    const commit = this.commit;
     return {
       async get(key) {
         const row = db.query<{ value: string }, [string, string]>("SELECT value FROM storage WHERE room = ? AND key = ?").get(room, key);
         return row?.value;
       },
-      async put(key, value) {
-        db.query("INSERT OR REPLACE INTO storage (room, key, value) VALUES (?, ?, ?)").run(room, key, value);
-      },
-      async delete(key) {
-        return db.query("DELETE FROM storage WHERE room = ? AND key = ?").run(room, key).changes > 0;
+      async commit(puts, deletes) {
+        commit(room, puts, deletes);
       },
       async list({ prefix, start, end, limit, reverse }) {
         let sql = "SELECT key, value FROM storage WHERE room = ?";
@@ -49,6 +47,16 @@ export class SqliteRooms {
       },
     };
   }
+
+  /** One transaction: on disk (WAL, synchronous) before it returns, or not at all. */
+  private readonly commit = (room: string, puts: [string, string][], deletes: string[]): void => {
+    const put = this.db.query("INSERT OR REPLACE INTO storage (room, key, value) VALUES (?, ?, ?)");
+    const remove = this.db.query("DELETE FROM storage WHERE room = ? AND key = ?");
+    this.db.transaction(() => {
+      for (const [key, value] of puts) put.run(room, key, value);
+      for (const key of deletes) remove.run(room, key);
+    })();
+  };
 
   setAlarm(room: string, at: number): void {
     this.db.query("INSERT OR REPLACE INTO alarms (room, at) VALUES (?, ?)").run(room, at);

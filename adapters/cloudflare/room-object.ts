@@ -166,8 +166,12 @@ export class RoomObject extends DurableObject {
       },
       storage: {
         get: (key) => storage.get<string>(key),
-        put: (key, value) => storage.put(key, value),
-        delete: (key) => storage.delete(key),
+        // One SQLite transaction; the object's output gate also holds every frame until it is durable.
+        commit: async (puts, deletes) =>
+          storage.transactionSync(() => {
+            for (const [key, value] of puts) storage.kv.put(key, value);
+            for (const key of deletes) storage.kv.delete(key);
+          }),
         list: async (options) => [...(await storage.list<string>(options)).entries()],
       },
       alarm: {

@@ -26,6 +26,9 @@ export interface ObjectStorage {
   getAlarm(): Promise<number | null>;
   deleteAlarm(): Promise<void>;
   readonly sql: { exec<T extends Record<string, SqlValue>>(query: string, ...bindings: unknown[]): { toArray(): T[] } };
+  /** The synchronous key-value API of SQLite-backed objects (the same entries as `get`/`put`). */
+  readonly kv: { put(key: string, value: unknown): void; delete(key: string): boolean };
+  transactionSync<T>(closure: () => T): T;
 }
 
 /** `ctx` of a Durable Object. */

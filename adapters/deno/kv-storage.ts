@@ -27,9 +27,9 @@ const decoder = new TextDecoder();
  * `LocalRooms`). Entries live under
  * `["room", room, key]` (`[…, head, digest]` for a long key, see kv-keys.ts),
  * later chunks of a large value under `["chunk", room, key, i]`, alarms under
- * `["alarm", room]`. A put, with all its chunks, is one atomic commit and a
- * value is read back in one snapshot, so it is never seen half-written, even
- * with several processes on one database (Deno Deploy).
+ * `["alarm", room]`. A turn's writes, with all their chunks, are one atomic
+ * operation, and a value is read back in one snapshot, so it is never seen
+ * half-written, even with several processes on one database (Deno Deploy).
  */
 export class KvRooms {
   private readonly kv: Promise<Deno.Kv>;
@@ -67,38 +67,32 @@ export class KvRooms {
         return read(await kvPromise, key, await keyParts(key));
       },
 
-      async put(key, value) {
+      async commit(puts, deletes) {
         const kv = await kvPromise;
-        const parts = await keyParts(key);
-        const bytes = encoder.encode(value);
-        const chunks = Math.max(1, Math.ceil(bytes.byteLength / CHUNK_BYTES));
-        if (chunks > MAX_CHUNKS) {
-          throw new RangeError(`The value for "${key}" is ${bytes.byteLength} bytes; Deno KV storage holds at most ${MAX_VALUE_BYTES} bytes per value.`);
+        const commit = kv.atomic();
+        for (const [key, value] of puts) {
+          const parts = await keyParts(key);
+          const bytes = encoder.encode(value);
+          const chunks = Math.max(1, Math.ceil(bytes.byteLength / CHUNK_BYTES));
+          if (chunks > MAX_CHUNKS) {
+            throw new RangeError(`The value for "${key}" is ${bytes.byteLength} bytes; Deno KV storage holds at most ${MAX_VALUE_BYTES} bytes per value.`);
+          }
+          const entry: Entry = { bytes: bytes.slice(0, CHUNK_BYTES), chunks };
+          if (parts.length === 2) entry.key = key;
+          commit.set(await entryKey(parts), entry);
+          for (let i = 1; i < MAX_CHUNKS; i++) {
+            const at = await chunkKey(parts, i);
+            if (i < chunks) commit.set(at, bytes.slice(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES));
+            else commit.delete(at);
+          }
         }
-        const entry: Entry = { bytes: bytes.slice(0, CHUNK_BYTES), chunks };
-        if (parts.length === 2) entry.key = key;
-        const commit = kv.atomic().set(await entryKey(parts), entry);
-        for (let i = 1; i < MAX_CHUNKS; i++) {
-          const at = await chunkKey(parts, i);
-          if (i < chunks) commit.set(at, bytes.slice(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES));
-          else commit.delete(at);
+        for (const key of deletes) {
+          const parts = await keyParts(key);
+          commit.delete(await entryKey(parts));
+          for (let i = 1; i < MAX_CHUNKS; i++) commit.delete(await chunkKey(parts, i));
         }
         const result = await commit.commit();
-        if (!result.ok) throw new Error(`Deno KV did not commit the value for "${key}"; try again.`);
-      },
-
-      async delete(key) {
-        const kv = await kvPromise;
-        const parts = await keyParts(key);
-        const at = await entryKey(parts);
-        for (;;) {
-          const found = await kv.get<Entry>(at);
-          if (!found.value || (found.value.key !== undefined && found.value.key !== key)) return false;
-          const commit = kv.atomic().check(found).delete(at);
-          for (let i = 1; i < MAX_CHUNKS; i++) commit.delete(await chunkKey(parts, i));
-          // The check fails only if the entry changed since it was read: read it again.
-          if ((await commit.commit()).ok) return true;
-        }
+        if (!result.ok) throw new Error("Deno KV did not commit the room's writes; nothing of them was stored.");
       },
 
       async list(options) {

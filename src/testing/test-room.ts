@@ -1,9 +1,9 @@
 import { RoomEngine } from "../engine.ts";
 import { memoryStorage } from "../memory-storage.ts";
-import type { Attachment, RoomPorts } from "../ports.ts";
+import type { Attachment, RoomPorts, StoragePort } from "../ports.ts";
 import { CloseCode } from "../protocol.ts";
 import { authorise } from "../router.ts";
-import { roomStorage } from "../storage.ts";
+import { committing, roomStorage } from "../storage.ts";
 import type { AnyRoomDefinition as RoomDefinition, RoomStorage, SendStatus } from "../types.ts";
 import { TestConnection, type TestSocket } from "./test-connection.ts";
 
@@ -23,6 +23,16 @@ export interface TestRoomOptions {
   reload?: () => RoomDefinition | Promise<RoomDefinition>;
   /** Clock for rate limits and `at` fields; default `Date.now`. */
   now?: () => number;
+  /**
+   * The room's store; default `memoryStorage()`. Pass one that fails or
+   * stalls on demand to test what a room does when a commit fails.
+   *
+   * @example
+   * const store = memoryStorage();
+   * let broken = false;
+   * const room = testRoom(chat, { storage: { ...store, commit: (puts, deletes) => (broken ? Promise.reject(new Error("disk full")) : store.commit(puts, deletes)) } });
+   */
+  storage?: StoragePort;
 }
 
 /** A room refused a connection: the `Response` the upgrade hook (or a limit) returned. */
@@ -73,8 +83,8 @@ export class TestRoom<Def extends RoomDefinition = RoomDefinition> {
     this.definition = definition;
     this.type = options.type ?? "room";
     this.name = options.name ?? "test";
-    const store = memoryStorage();
-    this.storage = roomStorage(store);
+    const store = options.storage ?? memoryStorage();
+    this.storage = roomStorage(committing(store));
     this.ports = {
       storage: store,
       now: options.now,

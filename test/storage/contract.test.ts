@@ -191,6 +191,83 @@ describe.each(targets)("storage on $name", (target) => {
     });
   });
 
+  describe("one turn, one commit", () => {
+    const turn = (client: RoomClient, ops: object[], thenThrow = false) => client.request("turn", { ops, thenThrow });
+
+    it("commits a handler's puts and deletes together, and its reads see its own writes", async () => {
+      const store = await fresh();
+      await call(store, "put", { key: "b", value: "old" });
+      await call(store, "put", { key: "d", value: "gone soon" });
+      const reply = await turn(store, [
+        { op: "put", key: "a", value: 1 },
+        { op: "get", key: "a" },
+        { op: "put", key: "b", value: "new" },
+        { op: "get", key: "b" },
+        { op: "delete", key: "d" },
+        { op: "get", key: "d" },
+        { op: "delete", key: "d" },
+        { op: "put", key: "c", value: 3 },
+        { op: "list", options: {} },
+        { op: "list", options: { limit: 2, reverse: true } },
+        { op: "list", options: { start: "b", limit: 2 } },
+      ]);
+      expect(reply.error).toBeUndefined();
+      expect(reply.data).toEqual([
+        true,
+        1,
+        true,
+        "new",
+        true,
+        null,
+        false,
+        true,
+        [["a", 1], ["b", "new"], ["c", 3]],
+        [["c", 3], ["b", "new"]],
+        [["b", "new"], ["c", 3]],
+      ]);
+      expect(await call(store, "list", {})).toEqual([["a", 1], ["b", "new"], ["c", 3]]);
+    });
+
+    it("commits nothing of a handler that throws", async () => {
+      const store = await fresh();
+      await call(store, "put", { key: "kept", value: "before" });
+      const reply = await turn(store, [{ op: "put", key: "kept", value: "after" }, { op: "put", key: "new", value: 1 }, { op: "delete", key: "kept" }], true);
+      expect(reply.error?.code).toBe("thrown");
+      expect(await call(store, "list", {})).toEqual([["kept", "before"]]);
+    });
+
+    it("commits a turn of 128 keys, and refuses the 129th with a clear limit error, committing none of them", async () => {
+      const store = await fresh();
+      expect((await turn(store, [{ op: "fill", prefix: "ok/", count: 128, bytes: 10 }])).error).toBeUndefined();
+      expect(await keys(store, { prefix: "ok/" })).toHaveLength(128);
+      const refused = await turn(store, [{ op: "fill", prefix: "over/", count: 129, bytes: 10 }]);
+      expect(refused.error?.code).toBe("limit");
+      expect(refused.error?.message).toMatch(/128 keys and 512 KiB.*Nothing it wrote is committed/);
+      expect(await keys(store, { prefix: "over/" })).toEqual([]);
+    });
+
+    it("refuses a turn over 512 KiB with a clear limit error, committing none of it", async () => {
+      const store = await fresh();
+      expect((await turn(store, [{ op: "fill", prefix: "ok/", count: 4, bytes: 120 * KiB }])).error).toBeUndefined();
+      const refused = await turn(store, [{ op: "fill", prefix: "big/", count: 5, bytes: 120 * KiB }]);
+      expect(refused.error?.code).toBe("limit");
+      expect(await keys(store, { prefix: "big/" })).toEqual([]);
+      expect(await keys(store, { prefix: "ok/" })).toHaveLength(4);
+    });
+
+    it("commits concurrent turns in order: 40 turns of 3 keys each, sent at once, all present and consistent", async () => {
+      const store = await fresh();
+      const replies = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          turn(store, [{ op: "put", key: `t/${String(i).padStart(2, "0")}/a`, value: i }, { op: "put", key: `t/${String(i).padStart(2, "0")}/b`, value: i }, { op: "put", key: "last", value: i }]),
+        ),
+      );
+      expect(replies.filter((reply) => reply.error)).toEqual([]);
+      expect(await keys(store, { prefix: "t/" })).toHaveLength(80);
+      expect(await call(store, "get", { key: "last" })).toEqual({ found: true, value: 39 });
+    });
+  });
+
   describe("rooms", () => {
     it("serialises handlers: two connections incrementing 50 times each, concurrently, count to 100", async () => {
       const room = `counter-${Date.now()}`;

@@ -5,7 +5,7 @@ import { memoryStore } from "../../src/index.ts";
 describe("memoryStore", () => {
   it("keeps a room's storage across storage() calls, as a room rebuilt after its last socket left", async () => {
     const store = memoryStore();
-    await store.storage("chat/a").put("k", '"v"');
+    await store.storage("chat/a").commit([["k", '"v"']], []);
     expect(await store.storage("chat/a").get("k")).toBe('"v"');
     expect(await store.storage("chat/b").get("k")).toBeUndefined();
   });
@@ -13,22 +13,23 @@ describe("memoryStore", () => {
   it("lists in UTF-8 byte order with every option, room by room", async () => {
     const store = memoryStore();
     const room = store.storage("r/1");
-    for (const key of ["b", "😀", "a/2", "｡", "a/1"]) await room.put(key, "1");
-    await store.storage("r/2").put("a/3", "1");
+    await room.commit(["b", "😀", "a/2", "｡", "a/1"].map((key) => [key, "1"]), []);
+    await store.storage("r/2").commit([["a/3", "1"]], []);
     const keys = async (options: object) => (await room.list(options)).map(([key]) => key);
     expect(await keys({})).toEqual(["a/1", "a/2", "b", "｡", "😀"]);
     expect(await keys({ prefix: "a/" })).toEqual(["a/1", "a/2"]);
     expect(await keys({ start: "a/2", end: "｡", reverse: true, limit: 1 })).toEqual(["b"]);
   });
 
-  it("delete reports whether the key existed; an emptied room reads as empty and can be written again", async () => {
+  it("a commit applies puts and deletes together; an emptied room reads as empty and can be written again", async () => {
     const store = memoryStore();
     const room = store.storage("r/1");
-    await room.put("k", "1");
-    expect(await room.delete("k")).toBe(true);
-    expect(await room.delete("k")).toBe(false);
+    await room.commit([["k", "1"], ["j", "1"]], []);
+    await room.commit([["j", "2"]], ["k"]);
+    expect(await room.list({})).toEqual([["j", "2"]]);
+    await room.commit([], ["j"]);
     expect(await room.list({})).toEqual([]);
-    await room.put("k", "2");
+    await room.commit([["k", "2"]], []);
     expect(await store.storage("r/1").get("k")).toBe("2");
   });
 

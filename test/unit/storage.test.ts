@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { defineRoom, memoryStorage, type RoomStorage } from "../../src/index.ts";
-import { roomStorage } from "../../src/storage.ts";
+import { committing, roomStorage } from "../../src/storage.ts";
 import { testRoom } from "../../src/testing/index.ts";
 
 /** Storage semantics every runtime shares, through the JSON layer over the in-memory port. */
 
 const stores: [string, () => RoomStorage][] = [
   ["testRoom().storage", () => testRoom(defineRoom({})).storage],
-  ["roomStorage(memoryStorage())", () => roomStorage(memoryStorage())],
+  ["roomStorage(memoryStorage())", () => roomStorage(committing(memoryStorage()))],
 ];
 
 async function seed(storage: RoomStorage, keys: string[]) {
@@ -156,7 +156,7 @@ describe("storage in a room", () => {
 
   it("the memory port stores JSON text", async () => {
     const map = new Map<string, string>();
-    const storage = roomStorage(memoryStorage(map));
+    const storage = roomStorage(committing(memoryStorage(map)));
     await storage.put("k", { a: "é" });
     expect(map.get("k")).toBe('{"a":"é"}');
   });
