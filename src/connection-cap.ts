@@ -1,5 +1,6 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { defaultConnectionCap } from "./open-files.ts";
+import { CHECK_PARAM } from "./protocol.ts";
 import { roomRoutes, type AcceptedUpgrade, type RoomHost, type RoomsOptions } from "./router.ts";
 
 /** Options of a long-running host (Bun, Deno, Node), where one process serves every room. */
@@ -183,5 +184,5 @@ function isUpgrade(request: Request): boolean {
 
 /** A `roomwire_check`: a GET asking whether an upgrade would be refused. */
 function isCheck(request: Request): boolean {
-  return request.method === "GET" && new URL(request.url).searchParams.has("roomwire_check");
+  return request.method === "GET" && new URL(request.url).searchParams.has(CHECK_PARAM);
 }

@@ -1,26 +1,15 @@
-import { safeParse, type GenericSchema } from "valibot";
-import { makeAttachment } from "./attachment.ts";
+import { ConnectionHandle } from "./connection.ts";
+import { dispatch, textSize, toBytes, type Dispatch } from "./dispatch.ts";
 import { RoomError } from "./errors.ts";
-import { resolveLimits, TokenBucket, type RoomLimits } from "./limits.ts";
+import { resolveLimits, type RoomLimits } from "./limits.ts";
 import { Outbound } from "./outbound.ts";
-import type { Attachment, RoomPorts } from "./ports.ts";
-import {
-  CloseCode,
-  errorFrame,
-  eventFrame,
-  PING,
-  PONG,
-  replyErrorFrame,
-  replyFrame,
-  type ErrorBody,
-  type ErrorCode,
-  type Issue,
-  type RequestId,
-} from "./protocol.ts";
+import type { RoomPorts } from "./ports.ts";
+import { CloseCode, errorFrame, eventFrame, PING, PONG, replyErrorFrame, replyFrame, sequenceFrame, type ErrorBody, type ErrorCode } from "./protocol.ts";
+import { floodMessage, RateLimiter } from "./rate-limit.ts";
 import { ReplayLog } from "./replay.ts";
 import { roomStorage } from "./storage.ts";
 import { TurnQueue } from "./turns.ts";
-import type { AnyRoomDefinition as RoomDefinition, CloseInfo, Connection, Except, HookName, Room, RoomAddress, SendStatus } from "./types.ts";
+import type { AnyRoomDefinition as RoomDefinition, CloseInfo, Connection, Except, HookName, Room, RoomAddress } from "./types.ts";
 
 type AnyConnection = Connection<any, any>;
 type AnyRoom = Room<any, any>;
@@ -37,7 +26,7 @@ export class RoomEngine<S extends object> {
   readonly room: AnyRoom;
   private readonly limits: RoomLimits;
   private readonly connectionsBySocket = new Map<S, ConnectionHandle<S>>();
-  private readonly buckets = new Map<S, TokenBucket>();
+  private readonly rateLimiter: RateLimiter<S>;
   /** Sockets that have ended (their close hook ran or is queued) or not yet joined (connect hook queued): not listed, not broadcast to. */
   private readonly ended = new WeakSet<S>();
   private readonly joining = new Set<S>();
@@ -66,6 +55,7 @@ export class RoomEngine<S extends object> {
   ) {
     this.limits = resolveLimits(definition.limits);
     this.now = ports.now ?? Date.now;
+    this.rateLimiter = new RateLimiter(this.limits.rateLimit, this.now);
     this.outbound = new Outbound(ports.sockets, this.limits.outbound, this.now, (socket, code, reason) => this.closeSocket(socket, code, reason));
     this.turns = new TurnQueue(ports.storage, this.now, {
       threw: (turn, error) => this.failed(turn.during, turn.connection as AnyConnection | undefined, error, turn.fail),
@@ -105,7 +95,7 @@ export class RoomEngine<S extends object> {
       this.joining.delete(socket);
       (connection as ConnectionHandle<S>).joinedAt = ++this.joins;
       if (this.replay && since !== undefined) return this.resume(socket, since).then(() => this.definition.connect?.(connection, this.room));
-      if (this.replay) this.emit(socket, JSON.stringify({ type: "resume", seq: this.replay.current }));
+      if (this.replay) this.emit(socket, sequenceFrame("resume", this.replay.current));
       return this.definition.connect?.(connection, this.room);
     };
     this.turns.enqueue({
@@ -132,8 +122,7 @@ export class RoomEngine<S extends object> {
       return;
     }
     if (!this.allow(socket)) return;
-    if (typeof frame === "string") this.text(socket, frame);
-    else this.binary(socket, toBytes(frame));
+    this.handle(socket, dispatch(this.definition, typeof frame === "string" ? frame : toBytes(frame)));
   }
 
   /** Sends what a reconnecting client missed since `since`, then where it stands: `resume`, or `resync` when the log cannot cover the gap. */
@@ -141,7 +130,7 @@ export class RoomEngine<S extends object> {
     const replay = this.replay!;
     const frames = await replay.since(since);
     for (const frame of frames ?? []) this.emit(socket, frame);
-    this.emit(socket, JSON.stringify({ type: frames ? "resume" : "resync", seq: replay.current }));
+    this.emit(socket, sequenceFrame(frames ? "resume" : "resync", replay.current));
   }
 
   /**
@@ -162,7 +151,7 @@ export class RoomEngine<S extends object> {
       this.closing--;
       this.joining.delete(socket);
       this.connectionsBySocket.delete(socket);
-      this.buckets.delete(socket);
+      this.rateLimiter.forget(socket);
     });
   }
 
@@ -210,103 +199,39 @@ export class RoomEngine<S extends object> {
     return connection;
   }
 
+  /** Whether the rate limit lets this frame through; warns once per flood, closes a flood that goes on. */
   private allow(socket: S): boolean {
-    const rateLimit = this.limits.rateLimit;
-    if (!rateLimit) return true;
-    let bucket = this.buckets.get(socket);
-    if (!bucket) this.buckets.set(socket, (bucket = new TokenBucket(rateLimit, this.now())));
-    const verdict = bucket.take(this.now());
+    const verdict = this.rateLimiter.take(socket);
     if (verdict === "ok") return true;
-    if (verdict === "drop-and-warn") {
-      const message = `Too many frames: the limit is ${rateLimit.burst} at once and ${rateLimit.perSecond} per second. Frames are dropped until you slow down.`;
-      this.sendError(socket, "rate_limited", message);
-    } else if (verdict === "close") {
-      this.closeSocket(socket, CloseCode.policy, "rate limit exceeded for too long");
-    }
+    const limit = this.rateLimiter.limit;
+    if (verdict === "drop-and-warn" && limit) this.sendError(socket, "rate_limited", floodMessage(limit));
+    else if (verdict === "close") this.closeSocket(socket, CloseCode.policy, "rate limit exceeded for too long");
     return false;
   }
 
-  private binary(socket: S, bytes: Uint8Array): void {
-    const handler = this.definition.binary;
-    if (!handler) {
-      this.sendError(socket, "unsupported", "This room does not accept binary frames; send JSON text frames.");
+  /** Runs what a frame asks for as a turn, or sends the answer to a refused one. */
+  private handle(socket: S, dispatched: Dispatch): void {
+    if (dispatched.kind === "refused") {
+      this.outbound.send(socket, dispatched.answer);
       return;
     }
     const connection = this.connection(socket);
-    this.enqueueMessage(socket, "binary", connection, () => handler(bytes, connection, this.room), this.errorTo(socket));
-  }
-
-  private text(socket: S, frame: string): void {
-    let message: unknown;
-    try {
-      message = JSON.parse(frame);
-    } catch {
-      this.sendError(socket, "bad_json", "The frame is not valid JSON; send {\"type\": \"…\", \"data\": …}.");
+    if (dispatched.kind === "event") {
+      this.enqueueMessage(socket, dispatched.during, connection, () => dispatched.handler(connection, this.room), this.errorTo(socket));
       return;
     }
-    if (typeof message !== "object" || message === null || Array.isArray(message) || typeof (message as { type?: unknown }).type !== "string") {
-      this.sendError(socket, "invalid_message", "Expected a JSON object with a string \"type\".");
-      return;
-    }
-    const { type, id, data } = message as { type: string; id?: unknown; data?: unknown };
-    if (id === undefined) {
-      this.event(socket, type, data);
-    } else if ((typeof id === "string" && id.length > 0 && id.length <= 128) || (typeof id === "number" && Number.isFinite(id))) {
-      this.request(socket, type, id, data);
-    } else {
-      this.sendError(socket, "invalid_message", "A request \"id\" must be a string of 1–128 characters or a finite number.");
-    }
-  }
-
-  private event(socket: S, type: string, data: unknown): void {
-    const schema = own<GenericSchema>(this.definition.events, type);
-    const handler = own(this.definition.on as Record<string, Function> | undefined, type);
-    if (!schema || !handler) {
-      const hint = own(this.definition.requests, type) ? ` "${type}" is a request: send it with an "id".` : "";
-      this.sendError(socket, "unknown_type", `Unknown event type "${type}".${hint}`);
-      return;
-    }
-    const parsed = validate(schema, data);
-    if (!parsed.ok) {
-      this.outbound.send(socket, errorFrame(invalid(type, parsed.issues)));
-      return;
-    }
-    const connection = this.connection(socket);
-    this.enqueueMessage(socket, "event", connection, () => handler(parsed.value, connection, this.room), this.errorTo(socket));
-  }
-
-  private request(socket: S, type: string, id: RequestId, data: unknown): void {
-    const schema = own<GenericSchema>(this.definition.requests, type);
-    const handler = own(this.definition.replies as Record<string, Function> | undefined, type);
-    if (!schema || !handler) {
-      const hint = own(this.definition.events, type) ? ` "${type}" is an event: send it without an "id".` : "";
-      const body = { code: "unknown_type", message: `Unknown request type "${type}".${hint}` };
-      this.outbound.send(socket, replyErrorFrame(id, body));
-      return;
-    }
-    const parsed = validate(schema, data);
-    if (!parsed.ok) {
-      this.outbound.send(socket, replyErrorFrame(id, invalid(type, parsed.issues)));
-      return;
-    }
-    const connection = this.connection(socket);
-    this.enqueueMessage(
-      socket,
-      "request",
-      connection,
-      async () => {
-        // A reply is built only for a client that reads what it is sent: a small request must not pile up large replies.
-        const verdict = this.outbound.mayReply(socket);
-        if (verdict !== "ok") {
-          const message = "This connection has too much unread data waiting; read it before sending more requests.";
-          if (verdict === "refused") this.emit(socket, replyErrorFrame(id, { code: "rate_limited", message }));
-          return;
-        }
-        const result = await handler(parsed.value, connection, this.room);
-        this.emit(socket, replyFrame(id, result));
-      },
-      (body) => this.emit(socket, replyErrorFrame(id, body)),
-    );
+    const { id, handler } = dispatched;
+    const reply = async () => {
+      // A reply is built only for a client that reads what it is sent: a small request must not pile up large replies.
+      const verdict = this.outbound.mayReply(socket);
+      if (verdict !== "ok") {
+        const message = "This connection has too much unread data waiting; read it before sending more requests.";
+        if (verdict === "refused") this.emit(socket, replyErrorFrame(id, { code: "rate_limited", message }));
+        return;
+      }
+      this.emit(socket, replyFrame(id, await handler(connection, this.room)));
+    };
+    this.enqueueMessage(socket, "request", connection, reply, (body) => this.emit(socket, replyErrorFrame(id, body)));
   }
 
   private sendError(socket: S, code: ErrorCode, message: string): void {
@@ -446,98 +371,12 @@ export class RoomEngine<S extends object> {
   }
 }
 
-/** A connection as handlers see it: reads its attachment once, writes through on `setData`. */
-class ConnectionHandle<S extends object> implements AnyConnection {
-  /** Which join this was (0: joined before the room was last rebuilt). */
-  joinedAt = 0;
-
-  constructor(
-    private readonly socket: S,
-    private readonly ports: RoomPorts<S>,
-    private readonly outbound: Outbound<S>,
-    private readonly turns: TurnQueue,
-    private attachment: Attachment,
-    private readonly end: (code: number, reason: string) => void,
-    private readonly ended: () => boolean,
-  ) {}
-
-  get id(): string {
-    return this.attachment.id;
-  }
-  get data(): any {
-    return this.attachment.data;
-  }
-  get tags(): readonly string[] {
-    return this.attachment.tags ?? [];
-  }
-  setData(data: unknown): void {
-    const next = makeAttachment(this.attachment.id, data, this.attachment.tags);
-    this.ports.sockets.setAttachment(this.socket, next);
-    this.attachment = next;
-  }
-  send(type: string, data: unknown): SendStatus {
-    return this.output(eventFrame(type, data));
-  }
-  sendBinary(bytes: Uint8Array | ArrayBuffer): SendStatus {
-    return this.output(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
-  }
-  close(code: number = CloseCode.normal, reason = ""): void {
-    // After the frames the turn sent before it.
-    this.turns.output(() => this.end(code, reason));
-  }
-
-  /** Sends in turn order; the status is what the socket would say now (the frame may leave after the turn's commit). */
-  private output(frame: string | Uint8Array): SendStatus {
-    let status: SendStatus | undefined;
-    this.turns.output(() => (status = this.outbound.send(this.socket, frame)));
-    if (status !== undefined) return status;
-    if (this.ended()) return "dropped";
-    return (this.ports.sockets.buffered?.(this.socket) ?? 0) > 0 ? "buffered" : "sent";
-  }
-}
-
 const NO_ONE: ReadonlySet<string> = new Set();
 
 function exceptIds(except: Except | undefined): ReadonlySet<string> {
   if (except === undefined) return NO_ONE;
   const list = Array.isArray(except) ? except : [except];
   return new Set(list.map((item: AnyConnection | string) => (typeof item === "string" ? item : item.id)));
-}
-
-function own<T>(record: Record<string, T> | undefined, key: string): T | undefined {
-  return record && Object.hasOwn(record, key) ? record[key] : undefined;
-}
-
-function validate(schema: GenericSchema, data: unknown): { ok: true; value: unknown } | { ok: false; issues: Issue[] } {
-  const result = safeParse(schema, data);
-  if (result.success) return { ok: true, value: result.output };
-  return {
-    ok: false,
-    issues: result.issues.map((issue) => ({
-      message: issue.message,
-      path: issue.path?.map((item) => item.key as string | number),
-      expected: issue.expected,
-      received: issue.received,
-    })),
-  };
-}
-
-function invalid(type: string, issues: Issue[]): ErrorBody {
-  const first = issues[0];
-  const where = first?.path?.length ? ` at ${first.path.join(".")}` : "";
-  return { code: "invalid_message", message: `Invalid "${type}"${where}: ${first?.message ?? "rejected by its schema"}`, issues };
-}
-
-/** UTF-8 size of a text frame, computed only when the character count cannot decide. */
-function textSize(text: string, limit: number): number {
-  if (text.length * 3 <= limit || text.length > limit) return text.length;
-  return new TextEncoder().encode(text).byteLength;
-}
-
-function toBytes(frame: ArrayBuffer | ArrayBufferView): Uint8Array {
-  if (frame instanceof Uint8Array) return frame;
-  if (ArrayBuffer.isView(frame)) return new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength);
-  return new Uint8Array(frame);
 }
 
 function isPromise(value: unknown): value is Promise<unknown> {

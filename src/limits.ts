@@ -1,10 +1,6 @@
-/** Per-connection token bucket: `burst` frames at once, refilled at `perSecond`. */
-export interface RateLimit {
-  burst: number;
-  perSecond: number;
-  /** A connection that keeps exceeding the limit this long is closed with 1008. */
-  closeAfterMs: number;
-}
+import type { RateLimit } from "./rate-limit.ts";
+
+export type { RateLimit };
 
 /**
  * What a connection may make the server hold for it on the way out: frames
@@ -68,41 +64,4 @@ export const CONNECTION_DATA_BUDGET = 16 * 1024;
 export function resolveLimits(limits: RoomLimitsInput | undefined): RoomLimits {
   const outbound = limits?.outbound === false ? false : { ...(DEFAULT_LIMITS.outbound as OutboundLimit), ...limits?.outbound };
   return { ...DEFAULT_LIMITS, ...limits, outbound };
-}
-
-/** What the bucket says about one frame. */
-export type RateVerdict = "ok" | "drop" | "drop-and-warn" | "close";
-
-/**
- * Token bucket with flood tracking. A flood starts with the first dropped
- * frame and ends after a full second with no drop; the client is warned once
- * per flood, and closed when a flood lasts `closeAfterMs`.
- */
-export class TokenBucket {
-  private tokens: number;
-  private last: number;
-  private floodStart = -1;
-  private lastDrop = -1;
-
-  constructor(private readonly limit: RateLimit, now: number) {
-    this.tokens = limit.burst;
-    this.last = now;
-  }
-
-  take(now: number): RateVerdict {
-    const { burst, perSecond, closeAfterMs } = this.limit;
-    this.tokens = Math.min(burst, this.tokens + ((now - this.last) * perSecond) / 1000);
-    this.last = now;
-    if (this.floodStart >= 0 && now - this.lastDrop >= 1000) this.floodStart = -1;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return "ok";
-    }
-    this.lastDrop = now;
-    if (this.floodStart < 0) {
-      this.floodStart = now;
-      return "drop-and-warn";
-    }
-    return now - this.floodStart >= closeAfterMs ? "close" : "drop";
-  }
 }

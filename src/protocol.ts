@@ -23,9 +23,19 @@ export const CloseCode = {
   tryLater: 1013,
 } as const;
 
+/** A close the client does not reconnect after: a policy violation (1008) or the application's own codes. */
+export function isFinalClose(code: number): boolean {
+  return code === CloseCode.policy || (code >= 4000 && code <= 4999);
+}
+
 /** The text frame a peer sends to check the connection, and its answer. */
 export const PING = "ping";
 export const PONG = "pong";
+
+/** Query parameter of a reconnect: the last event sequence number the client saw. */
+export const SINCE_PARAM = "roomwire_since";
+/** Query parameter of a plain GET that asks whether an upgrade would be accepted, without upgrading. */
+export const CHECK_PARAM = "roomwire_check";
 
 /** Frame types a client may not use for its own events or requests. */
 export const RESERVED_TYPES: ReadonlySet<string> = new Set(["reply", "error", "resume", "resync"]);
@@ -51,6 +61,16 @@ export type RequestId = string | number;
 /** Encodes a server event frame. */
 export function eventFrame(type: string, data: unknown): string {
   return data === undefined ? JSON.stringify({ type }) : JSON.stringify({ type, data });
+}
+
+/** Encodes a numbered (replayable) event frame of a resumable room. */
+export function numberedFrame(type: string, data: unknown, seq: number): string {
+  return data === undefined ? JSON.stringify({ type, seq }) : JSON.stringify({ type, data, seq });
+}
+
+/** Tells a client where the room's sequence stands: `resume` (it has every event up to `seq`) or `resync` (it missed some for good). */
+export function sequenceFrame(type: "resume" | "resync", seq: number): string {
+  return JSON.stringify({ type, seq });
 }
 
 /** Encodes a successful reply to request `id`. */

@@ -1,12 +1,7 @@
 import type { StagedStorage } from "./staged-storage.ts";
 
-/** Bounds of a room's replay log. */
-export interface ResumeOptions {
-  /** Most events kept for replay. Default 1,000. */
-  events?: number;
-  /** Oldest event kept for replay, in ms. Default 5 minutes. */
-  maxAgeMs?: number;
-}
+import { numberedFrame } from "./protocol.ts";
+import type { ResumeOptions } from "./types.ts";
 
 export const DEFAULT_RESUME: Required<ResumeOptions> = { events: 1000, maxAgeMs: 5 * 60_000 };
 
@@ -51,7 +46,7 @@ export class ReplayLog {
   /** Numbers a broadcast and logs it, in the running turn (so they commit with what the handler wrote); returns the frame. */
   stamp(type: string, data: unknown): string {
     const seq = ++this.seq;
-    const frame = data === undefined ? JSON.stringify({ type, seq }) : JSON.stringify({ type, data, seq });
+    const frame = numberedFrame(type, data, seq);
     const entry: Entry = { frame, at: this.now() };
     this.storage.put(logKey(seq), JSON.stringify(entry));
     this.storage.put(SEQ_KEY, String(seq));

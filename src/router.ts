@@ -1,6 +1,7 @@
 import { Hono, type Context } from "hono";
 import { makeAttachment } from "./attachment.ts";
 import { isRoomName } from "./names.ts";
+import { CHECK_PARAM, SINCE_PARAM } from "./protocol.ts";
 import type { Attachment } from "./ports.ts";
 import type { AnyRoomDefinition as RoomDefinition, AnyRoomDefinition, RoomAddress } from "./types.ts";
 
@@ -69,7 +70,7 @@ export function roomRoutes(options: RoomsOptions, host: RoomHost): Hono<any> {
     const refused = await host.refuse?.(c, address);
     if (refused) return refused;
     // A client that could not open a socket asks whether the upgrade would be refused (browsers cannot see the status).
-    if (c.req.method === "GET" && c.req.query("roomwire_check") !== undefined) {
+    if (c.req.method === "GET" && c.req.query(CHECK_PARAM) !== undefined) {
       const checked = await authorise(definition, c.req.raw, address);
       return checked instanceof Response ? checked : c.body(null, 204);
     }
@@ -125,7 +126,7 @@ export async function authorise(definition: RoomDefinition, request: Request, ad
     if (data instanceof Response) return data;
     const attachment = makeAttachment(crypto.randomUUID(), data, definition.tags?.(data));
     // A reconnecting client names the last event it saw (roomwire/client sets it).
-    const since = parseSince(new URL(request.url).searchParams.get("roomwire_since"));
+    const since = parseSince(new URL(request.url).searchParams.get(SINCE_PARAM));
     if (definition.resume && since !== undefined) attachment.since = since;
     return attachment;
   } catch (error) {

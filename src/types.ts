@@ -1,6 +1,5 @@
 import type { GenericSchema, InferOutput } from "valibot";
 import type { RoomLimitsInput } from "./limits.ts";
-import type { ResumeOptions } from "./replay.ts";
 
 /** A record of named valibot schemas: one per event, request or emitted event. */
 export type Schemas = Record<string, GenericSchema>;
@@ -63,6 +62,14 @@ export interface Connection<D = unknown, E = Record<string, unknown>> {
   close(code?: number, reason?: string): void;
 }
 
+/** Bounds of a resumable room's replay log. */
+export interface ResumeOptions {
+  /** Most events kept for replay. Default 1,000. */
+  events?: number;
+  /** Oldest event kept for replay, in ms. Default 5 minutes. */
+  maxAgeMs?: number;
+}
+
 /** Who to leave out of a broadcast: connections or their ids. */
 export type Except = Connection<any, any> | string | ReadonlyArray<Connection<any, any> | string>;
 
@@ -81,8 +88,10 @@ export interface Room<D = unknown, E = Record<string, unknown>> {
   deleteAlarm(): Promise<void>;
 }
 
-/** Where a hook was running when it threw; `origin` is the `origins` test of the room routes. */
-/** Where an error happened; `commit`: storing what a turn wrote failed (its frames were not sent). */
+/**
+ * Where a hook was running when it threw; `origin` is the `origins` test of the
+ * room routes; `commit`: storing what a turn wrote failed (its frames were not sent).
+ */
 export type HookName = "origin" | "upgrade" | "connect" | "event" | "request" | "binary" | "http" | "close" | "alarm" | "commit";
 
 /** What the `error` hook learns about a failure. */

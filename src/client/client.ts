@@ -1,4 +1,4 @@
-import type { ErrorBody } from "../protocol.ts";
+import { CHECK_PARAM, isFinalClose, PING, PONG, SINCE_PARAM, type ErrorBody } from "../protocol.ts";
 import { backoffDelay, DEFAULT_BACKOFF, type Backoff } from "./backoff.ts";
 import type { ClientSocket, FetchLike, WebSocketConstructor } from "./socket.ts";
 import type { ClientEmits, ClientEvents, ClientRequests, DataArgs } from "./types.ts";
@@ -76,8 +76,7 @@ interface Pending {
 
 type Listener = (data: any) => void;
 
-/** Close codes after which reconnecting would not help: policy, and the application's own. */
-const isFinal = (code: number) => code === 1008 || (code >= 4000 && code <= 4999);
+/** HTTP statuses of a refused upgrade after which reconnecting would not help. */
 const REFUSALS = new Set([400, 401, 403, 404]);
 
 /** The runtime's own WebSocket and fetch, when it has them; read without naming the DOM lib's types. */
@@ -237,7 +236,7 @@ export class RoomClient<Def> {
     const url = new URL(this.url);
     const query = typeof this.options.query === "function" ? await this.options.query() : this.options.query;
     for (const [key, value] of Object.entries(query ?? {})) url.searchParams.set(key, value);
-    if (this.lastSeq !== undefined) url.searchParams.set("roomwire_since", String(this.lastSeq));
+    if (this.lastSeq !== undefined) url.searchParams.set(SINCE_PARAM, String(this.lastSeq));
     return url;
   }
 
@@ -260,7 +259,7 @@ export class RoomClient<Def> {
   }
 
   private onMessage(raw: unknown): void {
-    if (raw === "pong") {
+    if (raw === PONG) {
       clearTimeout(this.timers.pong);
       this.timers.pong = undefined;
       return;
@@ -307,7 +306,7 @@ export class RoomClient<Def> {
       if (entry.sent && !entry.retry) this.settle(id, new ClientError("disconnected", "The connection dropped before the reply came."));
     }
     if (this.ended) return;
-    if (isFinal(code)) {
+    if (isFinalClose(code)) {
       return this.finish({ status: "closed", code, reason, error: new ClientError("ended", `The room ended the session (${code}${reason ? `: ${reason}` : ""}).`) });
     }
     if (!opened) {
@@ -328,7 +327,7 @@ export class RoomClient<Def> {
     if (!fetcher) return undefined;
     const check = new URL(url);
     check.protocol = url.protocol === "wss:" ? "https:" : "http:";
-    check.searchParams.set("roomwire_check", "1");
+    check.searchParams.set(CHECK_PARAM, "1");
     try {
       const response = await fetcher(check.href);
       if (!REFUSALS.has(response.status)) return undefined;
@@ -344,7 +343,7 @@ export class RoomClient<Def> {
     if (!heartbeat) return;
     this.timers.ping = setInterval(() => {
       if (!this.isOpen()) return;
-      this.socket!.send("ping");
+      this.socket!.send(PING);
       // The deadline runs from the oldest unanswered ping; only a pong clears it.
       this.timers.pong ??= setTimeout(() => this.abandon("heartbeat timeout"), heartbeat.timeout);
     }, heartbeat.interval);

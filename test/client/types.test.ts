@@ -133,9 +133,10 @@ describe("roomwire/client types", () => {
     expect(typeof socketChecks).toBe("function");
   });
 
-  it("imports nothing at run time from outside src/client, so no server code is bundled", () => {
+  it("imports at run time only the wire protocol from outside src/client, and the protocol imports nothing, so no server code is bundled", () => {
     const files = readdirSync(clientDir).filter((name) => name.endsWith(".ts"));
     expect(files).toContain("client.ts");
+    const protocol = resolve(clientDir, "../protocol.ts");
     const runtimeImports: string[] = [];
     let outside = 0;
     for (const name of files) {
@@ -144,11 +145,12 @@ describe("roomwire/client types", () => {
         const inside = target.startsWith(`${clientDir}/`);
         if (inside) continue;
         outside++;
-        if (!entry.typeOnly) runtimeImports.push(`${name}: ${entry.text}`);
+        if (!entry.typeOnly && target !== protocol) runtimeImports.push(`${name}: ${entry.text}`);
       }
     }
-    // The client does use the server's types (protocol, room definitions): only as types.
+    // The client does use the server's types (protocol, room definitions): only as types, but for the wire protocol's constants.
     expect(outside).toBeGreaterThan(0);
     expect(runtimeImports).toEqual([]);
+    expect(imports(protocol)).toEqual([]);
   });
 });
