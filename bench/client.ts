@@ -51,7 +51,8 @@ class Conn {
   private leftover: Uint8Array | undefined;
   private unsent: Uint8Array[] = [];
   private handshake: ((error?: Error) => void) | undefined;
-  private head = "";
+  /** The bytes of the 101 response read so far. */
+  private head: Uint8Array = new Uint8Array(0);
 
   constructor(readonly name: string) {}
 
@@ -157,12 +158,17 @@ class Conn {
   data(chunk: Uint8Array): void {
     let bytes = chunk;
     if (this.handshake) {
-      // The 101 response: headers up to the blank line, then frames may follow in the same chunk.
-      this.head += decoder.decode(chunk);
-      const end = this.head.indexOf("\r\n\r\n");
+      // The 101 response: headers up to the blank line, then frames may follow in the same chunk
+      // (a server may send one at once, before the client's first): split as bytes, never decoded.
+      const joined = new Uint8Array(this.head.length + chunk.length);
+      joined.set(this.head);
+      joined.set(chunk, this.head.length);
+      this.head = joined;
+      const end = headEnd(joined);
       if (end < 0) return;
-      const head = this.head.slice(0, end);
-      const rest = encoder.encode(this.head.slice(end + 4));
+      const head = decoder.decode(joined.subarray(0, end));
+      const rest = joined.slice(end + 4);
+      this.head = new Uint8Array(0);
       if (!head.startsWith("HTTP/1.1 101")) return this.closed(`upgrade refused: ${head.split("\r\n")[0]}`);
       if (/\r\nsec-websocket-extensions:/i.test(head)) return this.closed(`the server negotiated an extension; the bench runs without compression`);
       const done = this.handshake;
@@ -208,6 +214,12 @@ class Conn {
     }
     if (at < end) this.leftover = bytes.slice(at);
   }
+}
+
+/** Where the blank line that ends an HTTP head starts (`\r\n\r\n`), or -1. */
+function headEnd(bytes: Uint8Array): number {
+  for (let i = 0; i + 3 < bytes.length; i++) if (bytes[i] === 13 && bytes[i + 1] === 10 && bytes[i + 2] === 13 && bytes[i + 3] === 10) return i;
+  return -1;
 }
 
 const PONG = encoder.encode("pong");
@@ -269,8 +281,10 @@ interface FanoutResult {
  * Armed first (counters and handlers in place, in every client process) and
  * started by `go`, so no process misses frames of one that started earlier.
  */
-function armFanout(conns: Conn[], command: { messages: number; window: number; check?: boolean; timeoutMs?: number }): () => Promise<FanoutResult> {
-  const { messages, window, check = false, timeoutMs = 60_000 } = command;
+function armFanout(conns: Conn[], command: { messages: number; window: number; check?: boolean; seq?: boolean; timeoutMs?: number }): () => Promise<FanoutResult> {
+  const { messages, window, check = false, seq = false, timeoutMs = 60_000 } = command;
+  // The checked frame's shape; a resumable room numbers each said with `seq`.
+  const shape = seq ? "type,data,seq|from,text|string|string|number" : "type,data|from,text|string|string|undefined";
   const expected = job.peers! * messages;
   let pending = conns.length;
   let received = 0;
@@ -290,8 +304,8 @@ function armFanout(conns: Conn[], command: { messages: number; window: number; c
       if (check && got === 0) {
         const text = decoder.decode(payload);
         const parsed = JSON.parse(text);
-        const shape = `${Object.keys(parsed).join()}|${Object.keys(parsed.data).join()}|${typeof parsed.data.from}|${typeof parsed.data.text}`;
-        if (shape !== "type,data|from,text|string|string" || !/^hello from c\d+ #\d+$/.test(parsed.data.text)) fail(new Error(`${name}: wrong said frame ${text}`));
+        const found = `${Object.keys(parsed).join()}|${Object.keys(parsed.data).join()}|${typeof parsed.data.from}|${typeof parsed.data.text}|${typeof parsed.seq}`;
+        if (found !== shape || !/^hello from c\d+ #\d+$/.test(parsed.data.text)) fail(new Error(`${name}: wrong said frame ${text}`));
       }
       counts[index] = ++got;
       received++;

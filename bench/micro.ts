@@ -3,7 +3,7 @@
 // in and one `said` broadcast to the 32. Compared with the hand-written protocol (shared/protocol.ts)
 // doing the same JSON work, this is roomwire's overhead per message, which the fan-out rows dilute
 // with the runtime's own cost of sending 32 frames.
-import { RoomEngine, type Attachment, type RoomPorts } from "../src/index.ts";
+import { memoryStore, RoomEngine, type Attachment, type RoomPorts } from "../src/index.ts";
 import { LocalRooms } from "../src/local-rooms.ts";
 import { handle, type Out } from "./shared/protocol.ts";
 import { raw, typed } from "./shared/rooms.ts";
@@ -51,9 +51,10 @@ function engine(definition: typeof typed | typeof raw, publish: boolean): () => 
       close: () => {},
       attachment: (socket) => socket.attachment,
       setAttachment: (socket, attachment) => void (socket.attachment = attachment),
-      ...(publish ? { publish: () => (room.forEach((s) => s.sent++), true) } : {}),
+      ...(publish ? { publish: () => (room.forEach((s) => s.sent++), "sent" as const) } : {}),
     },
-    storage: { get: async () => undefined, put: async () => {}, delete: async () => false, list: async () => [] },
+    // The bench's rooms never touch storage.
+    storage: memoryStore().storage("bench/micro"),
     alarm: { set: async () => {}, get: async () => null, delete: async () => {} },
   };
   const engine = new RoomEngine(definition, { type: "bench", name: "micro" }, ports);
@@ -65,19 +66,12 @@ function engine(definition: typeof typed | typeof raw, publish: boolean): () => 
 /** The same through LocalRooms, as the Bun (publish) and Deno (send loop) adapters drive it. */
 function local(definition: typeof typed | typeof raw, publish: boolean): () => void {
   const room = sockets();
-  const store = {
-    storage: () => ({ get: async () => undefined, put: async () => {}, delete: async () => false, list: async () => [] as [string, string][] }),
-    setAlarm() {},
-    getAlarm: () => null,
-    deleteAlarm() {},
-    alarms: () => [],
-  };
-  const rooms = new LocalRooms<Socket>({ bench: definition }, store, {
+  const rooms = new LocalRooms<Socket>({ bench: definition }, memoryStore(), {
     send: (socket) => (socket.sent++, "sent"),
     close: () => {},
     attachment: (socket) => socket.attachment,
     setAttachment: (socket, attachment) => void (socket.attachment = attachment),
-    ...(publish ? { publish: () => (room.forEach((s) => s.sent++), true) } : {}),
+    ...(publish ? { publish: () => (room.forEach((s) => s.sent++), "sent" as const) } : {}),
   });
   // One address object per socket, as the adapters keep it (Bun: ws.data.address; Deno: the accept closure).
   const addresses = room.map(() => ({ type: "bench", name: "micro" }));

@@ -1,16 +1,17 @@
 // roomwire's benchmark: roomwire against the raw runtimes, crossws and Hono, on Bun, Deno and workerd.
-//   npm run bench                       the default bench (about 8 minutes on 2 cores); prints a table, writes bench/RESULTS.md and bench/results.json
+//   npm run bench                       the default bench (about 11 minutes on 2 cores); prints a table, writes bench/RESULTS.md and bench/results.json
+//   npm run bench -- --scenario persisted   only the persisted scenario (a stored room against hand-written storage code); prints its table
 //   npm run bench -- --smoke            a few seconds, tiny sizes: checks the harness works (test/bench/smoke.test.ts)
 //   npm run bench -- --help             every setting
 // The coordinator (this file) runs on Bun; it starts each server as its own process, and the
 // load clients (bench/client.ts) as further Bun processes.
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { VARIANTS } from "./shared/protocol.ts";
+import { PERSISTED_VARIANTS, VARIANTS } from "./shared/protocol.ts";
 
 const root = resolve(import.meta.dir, "..");
 const bin = (name: string) => resolve(root, "node_modules/.bin", name);
@@ -41,11 +42,21 @@ interface Settings {
   warmConnections: number;
   /** Wait after the GC before reading RSS, ms. */
   settleMs: number;
+  /** Persisted: clients in the room, own messages each keeps in flight, messages each sends in the warm-up round, seconds each measured round aims at. */
+  persistedClients: number;
+  persistedWindow: number;
+  persistedWarmup: number;
+  persistedSeconds: number;
   phases: string[];
   out: string;
   json: string;
+  /** Which report files are written: both, except for a run of some scenarios only, which writes those --out and --json name. */
+  write: { out: boolean; json: boolean };
   smoke: boolean;
 }
+
+/** What a run can measure; `npm run bench` measures them all. */
+const SCENARIOS = ["fanout", "rtt", "memory", "persisted"] as const;
 
 const DEFAULTS: Settings = {
   runs: 3,
@@ -63,9 +74,14 @@ const DEFAULTS: Settings = {
   rounds: 2,
   warmConnections: 0,
   settleMs: 200,
-  phases: ["fanout", "rtt", "memory"],
+  persistedClients: 8,
+  persistedWindow: 4,
+  persistedWarmup: 160,
+  persistedSeconds: 3,
+  phases: [...SCENARIOS],
   out: resolve(root, "bench/RESULTS.md"),
   json: resolve(root, "bench/results.json"),
+  write: { out: true, json: true },
   smoke: false,
 };
 
@@ -81,6 +97,9 @@ const SMOKE: Partial<Settings> = {
   rttSeconds: 0.3,
   rttWarmupSeconds: 0.1,
   idle: [20],
+  persistedClients: 4,
+  persistedWarmup: 10,
+  persistedSeconds: 0.2,
 };
 
 const HELP = `npm run bench -- [options]
@@ -96,7 +115,13 @@ const HELP = `npm run bench -- [options]
   --rtt-seconds S       measured seconds of request/reply, after 0.5 s of warm-up (default 2)
   --idle a,b            idle connection counts at which server RSS is read (default 2000,10000)
   --rounds N            measured fan-out rounds per run, after a warm-up round; the run's figure is their median (default 2)
-  --phases a,b          among fanout,rtt,memory (default all)
+  --scenario a,b        among ${SCENARIOS.join(",")} (default all); a run of some scenarios prints its tables
+                        and writes only the report files that --out and --json name
+  --phases a,b          the same as --scenario, but writes the report files as a full run does
+  --persisted-clients N   persisted: clients in one room (default 8)
+  --persisted-window N    persisted: own messages each client keeps in flight (default 4)
+  --persisted-warmup N    persisted: messages each client sends in the warm-up round, which also sizes the measured rounds (default 160)
+  --persisted-seconds S   persisted: about how long each measured round lasts; its message count is fixed per server from the warm-up's rate (default 3)
   --warm-connections N  idle connections opened and closed before the memory baseline (default 0)
   --settle-ms N         wait after the GC before reading RSS (default 200)
   --out FILE            the Markdown report (default bench/RESULTS.md)
@@ -105,6 +130,8 @@ const HELP = `npm run bench -- [options]
 
 function parseArgs(argv: string[]): Settings {
   const settings: Settings = { ...DEFAULTS, messages: { ...DEFAULTS.messages } };
+  let scenario = false;
+  const named = { out: false, json: false };
   if (argv.includes("--smoke")) Object.assign(settings, SMOKE, { smoke: true });
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -140,12 +167,20 @@ function parseArgs(argv: string[]): Settings {
       case "--warm-connections": settings.warmConnections = Number(value); break;
       case "--settle-ms": settings.settleMs = Number(value); break;
       case "--phases": settings.phases = list(); break;
-      case "--out": settings.out = resolve(value); break;
-      case "--json": settings.json = resolve(value); break;
+      case "--scenario": settings.phases = list(); scenario = true; break;
+      case "--persisted-clients": settings.persistedClients = number(); break;
+      case "--persisted-window": settings.persistedWindow = number(); break;
+      case "--persisted-warmup": settings.persistedWarmup = number(); break;
+      case "--persisted-seconds": settings.persistedSeconds = number(); break;
+      case "--out": settings.out = resolve(value); named.out = true; break;
+      case "--json": settings.json = resolve(value); named.json = true; break;
       default: throw new Error(`unknown option ${flag}\n${HELP}`);
     }
   }
   for (const runtime of settings.runtimes) if (!RUNTIMES.includes(runtime)) throw new Error(`unknown runtime ${runtime}`);
+  for (const phase of settings.phases) if (!(SCENARIOS as readonly string[]).includes(phase)) throw new Error(`unknown scenario ${phase}\n${HELP}`);
+  const full = !scenario || SCENARIOS.every((phase) => settings.phases.includes(phase));
+  settings.write = { out: full || named.out, json: full || named.json };
   for (const variant of settings.variants) if (!(VARIANTS as readonly string[]).includes(variant)) throw new Error(`unknown variant ${variant}`);
   if (!settings.variants.includes("raw")) settings.variants.unshift("raw");
   settings.variants = VARIANTS.filter((variant) => settings.variants.includes(variant));
@@ -155,6 +190,24 @@ function parseArgs(argv: string[]): Settings {
 // ---------------------------------------------------------------- processes
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/** What must not outlive the bench (server process groups, data directories): undone at exit, also on Ctrl-C or a crash. */
+const leftovers = new Set<() => void>();
+process.on("exit", () => {
+  for (const undo of leftovers) undo();
+});
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(130));
+
+/** A fresh data directory for one server, removed after it (or at exit). */
+function dataDir(label: string): { path: string; remove(): void } {
+  const path = mkdtempSync(join(os.tmpdir(), `roomwire-bench-${label}-`));
+  const remove = () => {
+    rmSync(path, { recursive: true, force: true });
+    leftovers.delete(remove);
+  };
+  leftovers.add(remove);
+  return { path, remove };
+}
 
 function freePort(): Promise<number> {
   return new Promise((done, reject) => {
@@ -173,6 +226,13 @@ function serverCommand(runtime: Runtime, variant: string): string[] {
   return [process.env.BENCH_NODE ?? "node", resolve(root, "bench/servers/workerd.mjs"), variant];
 }
 
+/** A server of the persisted scenario; it keeps its database in DATA_DIR. */
+function persistedCommand(runtime: Runtime, variant: string): string[] {
+  if (runtime === "bun") return [bin("bun"), resolve(root, "bench/servers/bun-persisted.ts"), variant];
+  if (runtime === "deno") return [bin("deno"), "run", "-A", "--cached-only", "--unstable-kv", resolve(root, "bench/servers/deno-persisted.ts"), variant];
+  return [process.env.BENCH_NODE ?? "node", resolve(root, "bench/servers/workerd.mjs"), `persisted-${variant}`];
+}
+
 interface Server {
   url: string;
   /** A full garbage collection in the server (Bun: Bun.gc; Deno: gc(); workerd: a heap snapshot through the inspector); answers the JS heap in use after it, bytes. */
@@ -183,36 +243,44 @@ interface Server {
   stop(): Promise<void>;
 }
 
-async function startServer(runtime: Runtime, variant: string, options: { gc?: boolean } = {}): Promise<Server> {
+async function startServer(runtime: Runtime, variant: string, options: { gc?: boolean; command?: string[]; env?: Record<string, string> } = {}): Promise<Server> {
   const port = await freePort();
   // workerd's GC goes through the inspector, opened only for the memory bench.
   const inspectorPort = runtime === "workerd" && options.gc ? await freePort() : undefined;
-  const [command, ...args] = serverCommand(runtime, variant);
-  const env = { ...process.env, PORT: String(port), ...(inspectorPort ? { INSPECTOR_PORT: String(inspectorPort) } : {}) };
+  const [command, ...args] = options.command ?? serverCommand(runtime, variant);
+  const env = { ...process.env, ...options.env, PORT: String(port), ...(inspectorPort ? { INSPECTOR_PORT: String(inspectorPort) } : {}) };
   const child = spawn(command!, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));
   const exited = new Promise<void>((done) => child.once("exit", () => done()));
+  const kill = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // gone already
+    }
+  };
+  const abandon = () => kill("SIGKILL");
+  leftovers.add(abandon);
   const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const kill = (signal: NodeJS.Signals) => {
-      try {
-        process.kill(-child.pid!, signal);
-      } catch {
-        // gone already
-      }
-    };
-    kill("SIGTERM");
-    const timer = setTimeout(() => kill("SIGKILL"), 3_000);
-    await exited;
-    clearTimeout(timer);
-    kill("SIGKILL");
+    if (child.exitCode === null && child.signalCode === null) {
+      kill("SIGTERM");
+      const timer = setTimeout(() => kill("SIGKILL"), 3_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    // Whatever it started (workerd under Miniflare) goes with it.
+    abandon();
+    leftovers.delete(abandon);
   };
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${runtime}/${variant} server exited with ${child.exitCode}:\n${output}`);
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`${runtime}/${variant} server exited with ${child.exitCode}:\n${output}`);
+    }
     try {
       if ((await fetch(`${url}/health`)).ok) break;
     } catch {
@@ -406,30 +474,39 @@ interface FanoutFigures {
   serverUs: number;
 }
 
-/** Fan-out clients of one server: connected once, warmed up with a round of M/4, then measured round by round. */
+/** The shape of a fan-out load: clients in one room, over client processes; own messages each keeps in flight; `seq`: the room numbers its frames (resume). */
+interface FanoutLoad {
+  clients: number;
+  procs: number;
+  window: number;
+  room: string;
+  seq?: boolean;
+}
+
+/** Fan-out clients of one server: connected once, warmed up with a first round (its frames checked), then measured round by round. */
 class FanoutSession {
   private constructor(
     private readonly server: Server,
     private readonly clients: Client[],
     private readonly messages: number,
-    private readonly settings: Settings,
+    private readonly load: FanoutLoad,
   ) {}
 
-  static async open(server: Server, runtime: Runtime, settings: Settings): Promise<FanoutSession> {
-    const clients = await startClients(settings.clientProcs, settings.clients, { kind: "fanout", url: server.url, room: "fan", peers: settings.clients });
-    const session = new FanoutSession(server, clients, settings.messages[runtime], settings);
+  /** Connects the clients and runs the warm-up round of `warmup` messages per client; answers the session and the warm-up's figures. */
+  static async open(server: Server, load: FanoutLoad, messages: number, warmup = messages): Promise<{ session: FanoutSession; warm: FanoutFigures }> {
+    const clients = await startClients(load.procs, load.clients, { kind: "fanout", url: server.url, room: load.room, peers: load.clients });
+    const session = new FanoutSession(server, clients, messages, load);
     try {
-      await session.round(session.messages, true);
+      return { session, warm: await session.round(warmup, true) };
     } catch (error) {
       await session.close();
       throw error;
     }
-    return session;
   }
 
   async round(count = this.messages, check = false): Promise<FanoutFigures> {
-    const { clients, server, settings } = this;
-    for (const client of clients) client.send({ cmd: "arm", messages: count, window: settings.window, check, timeoutMs: 60_000 });
+    const { clients, server, load } = this;
+    for (const client of clients) client.send({ cmd: "arm", messages: count, window: load.window, check, seq: load.seq ?? false, timeoutMs: 60_000 });
     await Promise.all(clients.map((client) => client.next()));
     const cpu0 = cpuTimeMs(server.pid);
     for (const client of clients) client.send({ cmd: "go" });
@@ -440,11 +517,11 @@ class FanoutSession {
     const start = Math.min(...results.map((r) => r.start as number));
     const end = Math.max(...results.map((r) => r.end as number));
     const received = results.reduce((sum, r) => sum + (r.received as number), 0);
-    const expected = settings.clients * settings.clients * count;
+    const expected = load.clients * load.clients * count;
     if (received !== expected) throw new Error(`fan-out received ${received} said frames, expected ${expected}`);
     const ms = end - start;
     const clientMs = results.reduce((sum, r) => sum + (r.cpuMs as number), 0);
-    return { rate: received / (ms / 1000), ms, received, serverCpu: serverMs / ms, clientCpu: clientMs / ms, serverUs: (serverMs * 1000) / (settings.clients * count) };
+    return { rate: received / (ms / 1000), ms, received, serverCpu: serverMs / ms, clientCpu: clientMs / ms, serverUs: (serverMs * 1000) / (load.clients * count) };
   }
 
   close(): Promise<unknown> {
@@ -562,6 +639,153 @@ async function measureMemory(runtime: Runtime, variant: string, settings: Settin
   return figures;
 }
 
+// ---------------------------------------------------------------- persisted
+
+interface PersistedFigures extends FanoutFigures {
+  /** Messages the room accepted per second: `say` whose sender got its own `said` back. */
+  accepted: number;
+}
+
+interface PersistedRow {
+  runtime: Runtime;
+  variant: string;
+  /** Messages each client sends in a measured round: fixed per server, from the warm-up's rate. */
+  messages: number;
+  warmup?: PersistedFigures;
+  rounds: PersistedFigures[];
+  errors: string[];
+}
+
+/** The persisted servers of a runtime, in table order: no hand-written one on workerd. */
+function persistedVariants(runtime: Runtime): string[] {
+  return PERSISTED_VARIANTS.filter((variant) => runtime !== "workerd" || variant !== "hand");
+}
+
+/** A list in a different order for each pass, so none of its items always goes first (or last). */
+const rotate = <T>(list: readonly T[], pass: number): T[] => list.map((_, i) => list[(i + pass) % list.length]!);
+
+/**
+ * The persisted scenario on one runtime: its servers run side by side, each with a fresh data
+ * directory; each gets its clients and a warm-up round, which sizes its measured rounds; then
+ * every pass measures each server once, in a rotated order. Servers stopped and directories
+ * removed whatever happens.
+ */
+async function measurePersisted(runtime: Runtime, settings: Settings, rows: PersistedRow[], failed: (row: PersistedRow, what: string, error: unknown) => void): Promise<void> {
+  const variants = persistedVariants(runtime);
+  const rowOf = (variant: string) => rows.find((row) => row.runtime === runtime && row.variant === variant)!;
+  const accepted = (figures: FanoutFigures): PersistedFigures => ({ ...figures, accepted: figures.rate / settings.persistedClients });
+  const servers = new Map<string, Server>();
+  const sessions = new Map<string, FanoutSession>();
+  const dirs: { remove(): void }[] = [];
+  try {
+    for (const variant of variants) {
+      const dir = dataDir(`${runtime}-${variant}`);
+      dirs.push(dir);
+      try {
+        servers.set(variant, await startServer(runtime, variant, { command: persistedCommand(runtime, variant), env: { DATA_DIR: dir.path } }));
+      } catch (error) {
+        failed(rowOf(variant), "start", error);
+      }
+    }
+    for (const [variant, server] of servers) {
+      const row = rowOf(variant);
+      try {
+        const load = { clients: settings.persistedClients, procs: 1, window: settings.persistedWindow, room: "stored", seq: variant === "roomwire-resume" };
+        const { session, warm } = await FanoutSession.open(server, load, settings.persistedWarmup);
+        sessions.set(variant, session);
+        row.warmup = accepted(warm);
+        row.messages = Math.max(5, Math.round((row.warmup.accepted * settings.persistedSeconds) / settings.persistedClients));
+      } catch (error) {
+        failed(row, "warm-up", error);
+      }
+    }
+    for (let pass = 0; pass < settings.runs * settings.rounds; pass++) {
+      for (const variant of rotate(variants, pass)) {
+        const session = sessions.get(variant);
+        if (!session) continue;
+        const row = rowOf(variant);
+        try {
+          row.rounds.push(accepted(await session.round(row.messages)));
+        } catch (error) {
+          failed(row, `pass ${pass + 1}`, error);
+          sessions.delete(variant);
+          await session.close();
+        }
+      }
+    }
+  } finally {
+    await Promise.all([...sessions.values()].map((session) => session.close()));
+    await Promise.all([...servers.values()].map((server) => server.stop()));
+    for (const dir of dirs) dir.remove();
+  }
+}
+
+interface PersistedSummary {
+  runtime: Runtime;
+  /** Per server: median messages accepted per second, its ± (half the IQR over the median), server CPU µs per message, measured rounds. */
+  rate: Record<string, number>;
+  spread: Record<string, number>;
+  serverUs: Record<string, number>;
+  rounds: Record<string, number>;
+  /** roomwire resume off ÷ hand-written, resume on ÷ hand-written, resume on ÷ resume off (medians). */
+  offRatio: number;
+  onRatio: number;
+  onOff: number;
+  errors: string[];
+}
+
+function summarisePersisted(rows: PersistedRow[], settings: Settings): PersistedSummary[] {
+  if (!settings.phases.includes("persisted")) return [];
+  return settings.runtimes.map((runtime) => {
+    const mine = rows.filter((row) => row.runtime === runtime);
+    const per = (f: (row: PersistedRow) => number) =>
+      Object.fromEntries(
+        PERSISTED_VARIANTS.map((variant) => {
+          const row = mine.find((r) => r.variant === variant);
+          return [variant, row ? f(row) : Number.NaN];
+        }),
+      );
+    const rate = per((row) => median(row.rounds.map((r) => r.accepted)));
+    return {
+      runtime,
+      rate,
+      spread: per((row) => spread(row.rounds.map((r) => r.accepted))),
+      serverUs: per((row) => median(row.rounds.map((r) => r.serverUs))),
+      rounds: per((row) => row.rounds.length),
+      offRatio: rate.roomwire! / rate.hand!,
+      onRatio: rate["roomwire-resume"]! / rate.hand!,
+      onOff: rate["roomwire-resume"]! / rate.roomwire!,
+      errors: mine.flatMap((row) => row.errors.map((e) => `${row.variant}: ${e}`)),
+    };
+  });
+}
+
+function renderPersisted(rows: PersistedSummary[]): string {
+  const header = ["runtime", "hand-written msg/s", "±", "roomwire msg/s", "±", "roomwire resume msg/s", "±", "roomwire ÷ hand-written", "resume ÷ hand-written", "resume on ÷ off", "server µs/msg hand / off / on"];
+  const lines = rows.map((r) => {
+    const none = r.runtime === "workerd";
+    const cell = (variant: string) => (none && variant === "hand" ? "—" : fmt(r.rate[variant]!));
+    const scatter = (variant: string) => (none && variant === "hand" ? "—" : Number.isFinite(r.spread[variant]!) ? `${Math.round(r.spread[variant]! * 100)}%` : "n/a");
+    const us = (variant: string) => (none && variant === "hand" ? "—" : Number.isFinite(r.serverUs[variant]!) ? r.serverUs[variant]!.toFixed(0) : "n/a");
+    return [
+      r.runtime,
+      cell("hand"),
+      scatter("hand"),
+      cell("roomwire"),
+      scatter("roomwire"),
+      cell("roomwire-resume"),
+      scatter("roomwire-resume"),
+      none ? "—" : ratio(r.offRatio),
+      none ? "—" : ratio(r.onRatio),
+      ratio(r.onOff),
+      PERSISTED_VARIANTS.map(us).join(" / "),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((line) => line[i]!.length)));
+  const row = (cells: string[]) => `| ${cells.map((cell, i) => (i < 1 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(" | ")} |`;
+  return [row(header), `| ${widths.map((w, i) => (i < 1 ? "-".repeat(w) : "-".repeat(w - 1) + ":")).join(" | ")} |`, ...lines.map(row)].join("\n");
+}
+
 // ---------------------------------------------------------------- the run
 
 interface Row {
@@ -612,14 +836,17 @@ async function main(): Promise<void> {
   const started = Date.now();
   const rows: Row[] = [];
   for (const runtime of settings.runtimes) for (const variant of settings.variants) rows.push({ runtime, variant, fanout: [], rtt: [], memory: [], errors: [] });
-  const log = (line: string) => process.stderr.write(line + "\n");
-  log(`roomwire bench: ${settings.runs} run(s) × ${settings.runtimes.join(", ")} × ${settings.variants.join(", ")}; load average ${loadBefore.map((l) => l.toFixed(2)).join(" ")}`);
-
   const phases = settings.phases;
+  const persistedRows: PersistedRow[] = [];
+  if (phases.includes("persisted"))
+    for (const runtime of settings.runtimes) for (const variant of persistedVariants(runtime)) persistedRows.push({ runtime, variant, messages: 0, rounds: [], errors: [] });
+  const log = (line: string) => process.stderr.write(line + "\n");
+  log(`roomwire bench: ${settings.runs} run(s) × ${settings.runtimes.join(", ")} × ${settings.variants.join(", ")}; ${phases.join(", ")}; load average ${loadBefore.map((l) => l.toFixed(2)).join(" ")}`);
+
   const rowOf = (runtime: Runtime, variant: string) => rows.find((r) => r.runtime === runtime && r.variant === variant)!;
   /** The variants in a different order for each pass, so none always goes first (or last). */
   const rotated = (pass: number) => settings.variants.map((_, i) => settings.variants[(i + pass) % settings.variants.length]!);
-  const failed = (row: Row, what: string, error: unknown) => {
+  const failed = (row: { runtime: Runtime; variant: string; errors: string[] }, what: string, error: unknown) => {
     row.errors.push(`${what}: ${(error as Error).message.slice(0, 500)}`);
     log(`${row.runtime}/${row.variant}: ${what} FAILED: ${(error as Error).message.slice(0, 500)}`);
   };
@@ -642,7 +869,8 @@ async function main(): Promise<void> {
           const sessions = new Map<string, FanoutSession>();
           for (const [variant, server] of servers) {
             try {
-              sessions.set(variant, await FanoutSession.open(server, runtime, settings));
+              const load = { clients: settings.clients, procs: settings.clientProcs, window: settings.window, room: "fan" };
+              sessions.set(variant, (await FanoutSession.open(server, load, settings.messages[runtime])).session);
             } catch (error) {
               failed(rowOf(runtime, variant), "fan-out warm-up", error);
             }
@@ -718,18 +946,40 @@ async function main(): Promise<void> {
       }
       log(`${runtime} memory took ${((Date.now() - t) / 1000).toFixed(1)} s`);
     }
+    if (phases.includes("persisted")) {
+      const t = Date.now();
+      await measurePersisted(runtime, settings, persistedRows, (row, what, error) => failed(row, `persisted ${what}`, error));
+      for (const row of persistedRows.filter((r) => r.runtime === runtime)) {
+        const round = (f: PersistedFigures) => `${fmt(f.accepted)} (${f.serverUs.toFixed(0)} µs, server ${pct(f.serverCpu)})`;
+        log(`${runtime}/${row.variant} persisted msgs/s: warm-up ${row.warmup ? round(row.warmup) : "n/a"}; ${row.messages} per client: ${row.rounds.map(round).join(", ")}`);
+      }
+      log(`${runtime} persisted took ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    }
   }
   const loadAfter = os.loadavg();
   const seconds = (Date.now() - started) / 1000;
   const summary = summarise(rows, settings);
-  const report = { machine: info, load: { before: loadBefore, after: loadAfter }, seconds, settings, rows: summary, raw: rows };
+  const persisted = summarisePersisted(persistedRows, settings);
+  const report = { machine: info, load: { before: loadBefore, after: loadAfter }, seconds, settings, rows: summary, raw: rows, persisted: { rows: persisted, raw: persistedRows } };
   const table = renderTable(summary, settings);
-  console.log(table);
-  console.log(renderTargets(summary, settings));
-  writeFileSync(settings.json, JSON.stringify(report, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v), 2) + "\n");
-  writeFileSync(settings.out, renderMarkdown(report, table, summary, settings));
-  log(`wrote ${settings.out} and ${settings.json} in ${seconds.toFixed(0)} s; load average ${loadAfter.map((l) => l.toFixed(2)).join(" ")}`);
-  if (rows.some((row) => row.errors.length > 0)) process.exitCode = 1;
+  const persistedTable = renderPersisted(persisted);
+  if (phases.some((phase) => phase !== "persisted")) {
+    console.log(table);
+    console.log(renderTargets(summary, settings));
+  }
+  if (phases.includes("persisted")) console.log(`\npersisted (messages accepted per second):\n${persistedTable}`);
+  const done = `${seconds.toFixed(0)} s; load average ${loadAfter.map((l) => l.toFixed(2)).join(" ")}`;
+  const written: string[] = [];
+  if (settings.write.json) {
+    writeFileSync(settings.json, JSON.stringify(report, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v), 2) + "\n");
+    written.push(settings.json);
+  }
+  if (settings.write.out) {
+    writeFileSync(settings.out, renderMarkdown(report, table, summary, persistedTable, persisted, settings));
+    written.push(settings.out);
+  }
+  log(written.length > 0 ? `wrote ${written.join(" and ")} in ${done}` : `done in ${done} (a run of some scenarios writes only the files --out and --json name)`);
+  if (rows.some((row) => row.errors.length > 0) || persistedRows.some((row) => row.errors.length > 0)) process.exitCode = 1;
 }
 
 // ---------------------------------------------------------------- summary and report
@@ -897,7 +1147,14 @@ function renderTargets(rows: Summary[], settings: Settings): string {
     .join("\n");
 }
 
-function renderMarkdown(report: { machine: ReturnType<typeof machine>; load: { before: number[]; after: number[] }; seconds: number }, table: string, rows: Summary[], settings: Settings): string {
+function renderMarkdown(
+  report: { machine: ReturnType<typeof machine>; load: { before: number[]; after: number[] }; seconds: number },
+  table: string,
+  rows: Summary[],
+  persistedTable: string,
+  persisted: PersistedSummary[],
+  settings: Settings,
+): string {
   const { machine: m, load } = report;
   const previous = (() => {
     try {
@@ -909,7 +1166,8 @@ function renderMarkdown(report: { machine: ReturnType<typeof machine>; load: { b
   // Hand-written analysis below this marker survives a new run.
   const marker = "<!-- analysis: kept across runs -->";
   const analysis = previous.includes(marker) ? previous.slice(previous.indexOf(marker)) : `${marker}\n`;
-  const errors = rows.flatMap((r) => r.errors.map((e) => `- ${r.runtime}/${r.variant}: ${e}`));
+  const errors = [...rows.flatMap((r) => r.errors.map((e) => `- ${r.runtime}/${r.variant}: ${e}`)), ...persisted.flatMap((r) => r.errors.map((e) => `- ${r.runtime} persisted/${e}`))];
+  const ran = (phase: string) => settings.phases.includes(phase);
   return `# roomwire benchmark results
 
 Generated by \`npm run bench\` (bench/run.ts)${settings.smoke ? " — **smoke run: tiny sizes, not a measurement**" : ""}.
@@ -961,6 +1219,21 @@ every ratio compares medians measured in this one invocation. The machine was sh
   **typed, validated events** (valibot). \`roomwire-raw\` — **raw mode: the same room with \`v.unknown()\` schemas, so no validation cost**.
   Servers without a protocol implement the frames by hand (bench/shared/protocol.ts): \`ping\` → \`pong\`, \`say\` → \`said\` to everyone, \`echo\` → \`reply\`.
   roomwire's rooms keep the rate limiter running on every frame, with limits so high that it never triggers (the default, 50/s, would drop the bench's frames).
+- **Persisted** (a room that stores every message): the room of bench/shared/stored-room.ts, written with roomwire's public API:
+  each \`say\` runs \`n = (await room.storage.get("n")) ?? 0\`, \`put("n", n + 1)\`, \`put("e:" + n padded to 10 digits, { from, text, at })\`,
+  then \`room.broadcast("said", { from, text })\` — as \`roomwire\` (resume off) and \`roomwire resume\` (\`resume: true\`: every \`said\` is also
+  numbered and logged in room storage, 1,000 kept). Against it, the same job written by hand on the runtime's own API
+  (bench/servers/bun-persisted.ts, deno-persisted.ts): Bun — \`Bun.serve\` WebSockets + \`bun:sqlite\` in WAL mode, one statement per read or
+  write (get n, put n, put the entry), then \`server.publish\`; Deno — \`Deno.serve\` + \`Deno.upgradeWebSocket\` + Deno KV: per message, read n,
+  then one \`kv.atomic()\` commit of n and the entry, the room's messages one after another, then a loop over the room's sockets.
+  workerd has no hand-written server: its row compares resume on with resume off. Every server starts with a fresh temporary data
+  directory, removed afterwards (roomwire: SQLite on Bun, Deno KV on Deno, the Durable Object's storage on workerd, on disk as
+  \`wrangler dev --persist-to\` keeps it). Load: ${settings.persistedClients} clients in one room (one client process), each keeping ${settings.persistedWindow} of
+  its own \`say\` in flight (its own \`said\` coming back frees a slot), every \`said\` of every client counted exactly as in fan-out.
+  A warm-up round of ${settings.persistedWarmup} messages per client (so a resumable room's log is full and trimming) sizes the measured rounds:
+  each server's rounds send a fixed count, about ${settings.persistedSeconds} s at its warm-up rate. Figure: messages accepted per second
+  (\`said\` received ÷ clients, first send to last frame), median of ${settings.runs} runs × ${settings.rounds} rounds, the servers of a runtime side by side,
+  in a rotated order, as in fan-out. \`server µs/msg\`: server CPU time per accepted message.
 - **Client**: bench/client.ts on **Bun**, a minimal RFC 6455 client on Bun's TCP sockets: it masks what it sends, answers pings and reads
   only frame headers and the bytes it checks. Bun's built-in WebSocket client and \`ws\` on Node spent more CPU per received frame than
   Bun's \`publish\` spends per sent one (while this bench was built, against the raw Bun server: Node + \`ws\` ~0.3 M frames/s, Bun's client ~1 M, this one ~2 M+).
@@ -971,7 +1244,16 @@ ${table}
 
 \`× raw\`: the ratio to the raw server of the same runtime (fan-out: higher is better; CPU and latency: lower is better).
 \`Δ raw KiB\`: memory per idle connection minus the raw server's.
+${ran("persisted") ? `
+## Persisted
 
+Messages accepted per second by a room that stores each one (see How it measures).
+
+${persistedTable}
+
+\`roomwire ÷ hand-written\`, \`resume ÷ hand-written\`: roomwire with resume off and on against the same job written by hand on the same
+runtime (higher is better); \`resume on ÷ off\`: what numbering and logging each broadcast costs.
+` : ""}
 ## Targets
 
 | target | measured | |

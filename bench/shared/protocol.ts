@@ -37,3 +37,11 @@ export function roomOf(url: string): string {
 /** The variants each runtime serves, in table order; `raw` is the reference of the ratios. */
 export const VARIANTS = ["raw", "crossws", "hono", "roomwire", "roomwire-raw"] as const;
 export type Variant = (typeof VARIANTS)[number];
+
+/**
+ * The servers of the persisted scenario, in table order: `hand` — written by hand on the runtime's own
+ * WebSocket server and storage (none on workerd); `roomwire` and `roomwire-resume` — shared/stored-room.ts,
+ * resume off and on. `hand` is the reference of the ratios (on workerd: `roomwire`).
+ */
+export const PERSISTED_VARIANTS = ["hand", "roomwire", "roomwire-resume"] as const;
+export type PersistedVariant = (typeof PERSISTED_VARIANTS)[number];
