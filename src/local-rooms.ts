@@ -6,6 +6,9 @@ import { CloseCode } from "./protocol.ts";
 import type { RoomHost, RoomsOptions } from "./router.ts";
 import type { AnyRoomDefinition, RoomAddress, SendStatus } from "./types.ts";
 
+/** How soon an alarm whose turn was lost to a failed commit rings again. */
+const ALARM_RETRY_MS = 1000;
+
 /** Where a long-running process keeps every room's storage and alarm. */
 export interface LocalStore {
   storage(room: string): StoragePort;
@@ -190,7 +193,16 @@ export class LocalRooms<S extends object> {
     const slash = key.indexOf("/");
     const address = { type: key.slice(0, slash), name: key.slice(slash + 1) };
     if (!Object.hasOwn(this.rooms, address.type)) return;
-    await this.room(address).engine.alarm();
+    try {
+      await this.room(address).engine.alarm();
+    } catch (error) {
+      // A failed commit lost what the alarm did: ring again in a second, as a Durable Object retries its alarm.
+      const stored = await this.store.getAlarm(key);
+      const retry = Math.min(stored ?? Infinity, Date.now() + ALARM_RETRY_MS);
+      await this.store.setAlarm(key, retry);
+      this.arm(key, retry);
+      throw error;
+    }
     await this.release(key);
   }
 }

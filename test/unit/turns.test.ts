@@ -1,6 +1,6 @@
 import * as v from "valibot";
-import { describe, expect, it } from "vitest";
-import { defineRoom, memoryStorage, RoomEngine, type Attachment, type StoragePort } from "../../src/index.ts";
+import { describe, expect, it, vi } from "vitest";
+import { defineRoom, LocalRooms, memoryStorage, memoryStore, RoomEngine, type Attachment, type LocalStore, type StoragePort } from "../../src/index.ts";
 import { testRoom, type Received } from "../../src/testing/index.ts";
 
 /** A memory store whose commits can be held, or made to fail, on demand; it records each commit. */
@@ -211,5 +211,39 @@ describe("turns: one commit per turn, frames after the commit", () => {
     await room.idle();
     // 100 keys each: no two fit in one commit of at most 128.
     expect(control.commits.map((commit) => commit.puts.length)).toEqual([100, 100, 100]);
+  });
+});
+
+describe("an alarm whose commit fails, in a long-running process", () => {
+  it("rings again a second later, and what it writes then is kept", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const store = memoryStore();
+    let failures = 1;
+    const failing: LocalStore = {
+      ...store,
+      storage(room) {
+        const inner = store.storage(room);
+        return { ...inner, commit: (puts, deletes) => (failures-- > 0 ? Promise.reject(new Error("the disk is full")) : inner.commit(puts, deletes)) };
+      },
+    };
+    let rings = 0;
+    const ticking = defineRoom({
+      alarm: async (room) => {
+        rings++;
+        await room.storage.put("rang", rings);
+      },
+    });
+    await failing.setAlarm("ticking/a", Date.now());
+    // It reads the stored alarms when it starts.
+    const rooms = new LocalRooms<object>({ ticking }, failing, {
+      send: () => "sent",
+      close: () => {},
+      attachment: () => ({ id: "a", data: null }),
+      setAttachment: () => {},
+    });
+    await vi.waitFor(() => expect(rings).toBe(2), { timeout: 5_000, interval: 50 });
+    await vi.waitFor(async () => expect(await store.storage("ticking/a").get("rang")).toBe("2"), { timeout: 2_000, interval: 50 });
+    expect(await store.getAlarm("ticking/a")).toBeNull();
+    await rooms.close();
   });
 });
