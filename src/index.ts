@@ -14,3 +14,4 @@ export { HARD_QUEUE_FACTOR, SLOW_CONSUMER } from "./outbound.ts";
 export { ConnectionCap, type ConnectionCapOptions, type ConnectionCount } from "./connection-cap.ts";
 export { openFileLimit, defaultConnectionCap, FALLBACK_CONNECTION_CAP } from "./open-files.ts";
 export { memoryStore } from "./memory-store.ts";
+export { sqliteStore, type SqliteDatabase, type SqliteStatement } from "./sqlite-store.ts";

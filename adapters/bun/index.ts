@@ -2,7 +2,7 @@ import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import type { Hono } from "hono";
 import { HARD_QUEUE_FACTOR, LocalRooms, resolveLimits, roomKey, type Attachment, type ConnectionCapOptions, type ConnectionCount, type RoomAddress, type RoomsOptions, type SendStatus } from "../../src/index.ts";
 import { bunOpenFileLimit } from "./open-files.ts";
-import { SqliteRooms } from "./sqlite-storage.ts";
+import { bunSqliteStore } from "./sqlite.ts";
 
 /** Options of `bunRooms`. */
 export interface BunRoomsOptions extends RoomsOptions, ConnectionCapOptions {
@@ -43,7 +43,7 @@ export interface BunRooms {
  * Bun.serve({ port: 8787, fetch: rooms.fetch, websocket: rooms.websocket });
  */
 export function bunRooms(options: BunRoomsOptions): BunRooms {
-  const store = new SqliteRooms(options.dataDir);
+  const store = bunSqliteStore(options.dataDir);
   let server: Server<SocketData> | undefined;
   const rooms = new LocalRooms<Socket>(options.rooms, store, {
     send: (ws, frame) => status(ws.send(frame)),
