@@ -1,7 +1,7 @@
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import type { Hono } from "hono";
 import { HARD_QUEUE_FACTOR, LocalRooms, resolveLimits, roomKey, type Attachment, type ConnectionCapOptions, type ConnectionCount, type RoomAddress, type RoomsOptions, type SendStatus } from "../../src/index.ts";
-import { bunOpenFileLimit } from "./open-files.ts";
+import { procOpenFileLimit } from "../shared/open-files.ts";
 import { bunSqliteStore } from "./sqlite.ts";
 
 /** Options of `bunRooms`. */
@@ -68,7 +68,7 @@ export function bunRooms(options: BunRoomsOptions): BunRooms {
       return new Response(null);
     },
     http: (c, address) => rooms.http(address, c.req.raw),
-  }, bunOpenFileLimit());
+  }, procOpenFileLimit());
 
   const websocket: WebSocketHandler<SocketData> = {
     idleTimeout: options.idleTimeout ?? 120,

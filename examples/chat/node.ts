@@ -1,0 +1,20 @@
+import { nodeRooms } from "../../adapters/node/index.ts";
+import { chatApp } from "./app.ts";
+import { chat } from "./room.ts";
+
+// PORT=8787 DATA_DIR=./.data HOST=127.0.0.1 npm run start:node
+const hostname = process.env.HOST ?? "127.0.0.1";
+const port = Number(process.env.PORT ?? 8787);
+const rooms = nodeRooms({ rooms: { chat }, dataDir: process.env.DATA_DIR ?? "./.data" });
+const app = chatApp(rooms.app);
+
+const server = await rooms.serve({ hostname, port, fetch: app.fetch });
+const address = server.address();
+console.log(`chat listening on http://${hostname}:${typeof address === "object" && address ? address.port : port}`);
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, async () => {
+    await rooms.close();
+    process.exit(0);
+  });
+}
