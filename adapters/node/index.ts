@@ -35,9 +35,12 @@ interface Socket extends WebSocket {
 export interface NodeServeOptions {
   port?: number;
   hostname?: string;
-  /** Your app's `fetch` (with the rooms mounted in it); WebSocket upgrades always go to the rooms. */
-  fetch?: (request: Request) => Response | Promise<Response>;
+  /** Your Hono app's `fetch`, with `app` (the rooms) mounted in it, at any path; it answers plain HTTP and WebSocket upgrades. */
+  fetch?: NodeFetch;
 }
+
+/** A Hono app's `fetch`: the upgrade listener passes the handshake to the rooms as the app's `env`. */
+export type NodeFetch = (request: Request, env?: any) => Response | Promise<Response>;
 
 /** What `nodeRooms` returns. */
 export interface NodeRooms {
@@ -45,8 +48,14 @@ export interface NodeRooms {
   app: Hono<any>;
   /** Starts a `node:http` server for plain HTTP and the rooms' WebSocket upgrades; resolves once it listens. */
   serve(options?: NodeServeOptions): Promise<Server>;
-  /** The `upgrade` listener, to attach to a `node:http` server of your own: `server.on("upgrade", rooms.upgrade)`. */
-  upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /**
+   * An `upgrade` listener for a `node:http` server of your own, routing
+   * through `fetch` (default: the room routes alone), as `serve` does.
+   *
+   * @example
+   * server.on("upgrade", rooms.upgrades(app.fetch));
+   */
+  upgrades(fetch?: NodeFetch): (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
   /** Connections this process holds (open, or being upgraded) and its `maxProcessConnections`. */
   connections(): ConnectionCount;
   /** Closes every connection with 1001 (going away), waits for the rooms' handlers, stops alarms and closes the database. */
@@ -92,7 +101,7 @@ export function nodeRooms(options: NodeRoomsOptions): NodeRooms {
   const app = rooms.routes(options, {
     accept(c, { address, attachment }) {
       const handshake = c.env as Handshake | undefined;
-      if (!handshake?.incoming) return new Response("WebSocket upgrades reach roomwire through its upgrade listener (rooms.serve or rooms.upgrade).", { status: 500 });
+      if (!handshake?.incoming || !handshake.socket) return new Response("WebSocket upgrades reach roomwire on Node through its upgrade listener (rooms.serve or rooms.upgrades).", { status: 500 });
       wss.handleUpgrade(handshake.incoming, handshake.socket, handshake.head, (ws) => {
         const socket = ws as Socket;
         socket.roomwire = { address, attachment, heardAt: Date.now() };
@@ -129,9 +138,8 @@ export function nodeRooms(options: NodeRoomsOptions): NodeRooms {
   }, Math.min(idleMs / 2, 30_000));
   pinger.unref();
 
-  const upgrade = (incoming: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const request = toRequest(incoming);
-    Promise.resolve(app.fetch(request, { incoming, socket, head } satisfies Handshake)).then(
+  const upgrades = (fetch: NodeFetch = app.fetch) => (incoming: IncomingMessage, socket: Duplex, head: Buffer) => {
+    Promise.resolve(fetch(toRequest(incoming), { incoming, socket, head } satisfies Handshake)).then(
       (response) => {
         if (response.status !== 101) refuse(socket, response);
       },
@@ -145,10 +153,10 @@ export function nodeRooms(options: NodeRoomsOptions): NodeRooms {
   const servers: Server[] = [];
   return {
     app,
-    upgrade,
-    serve({ port = 8787, hostname, fetch } = {}) {
-      const server = createServer(getRequestListener(fetch ?? app.fetch));
-      server.on("upgrade", upgrade);
+    upgrades,
+    serve({ port = 8787, hostname, fetch = app.fetch } = {}) {
+      const server = createServer(getRequestListener(fetch));
+      server.on("upgrade", upgrades(fetch));
       servers.push(server);
       return new Promise((resolve, reject) => {
         server.once("error", reject);

@@ -5,6 +5,7 @@ import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureNodeCurrent, NODE_CURRENT_VERSION } from "../../scripts/node-current.mjs";
 import { freePort, removeDir, startServer, tempDir, type RunningServer } from "../support/server.ts";
 
 /**
@@ -17,7 +18,7 @@ const bin = (name: string) => join(root, "node_modules/.bin", name);
 const packDir = tempDir("roomwire-pack-");
 const project = tempDir("roomwire-consumer-");
 const denoDir = tempDir("roomwire-consumer-deno-");
-const ENTRY_POINTS = ["src/index", "src/client/index", "src/testing/index", "adapters/bun/index", "adapters/deno/index", "adapters/cloudflare/index"];
+const ENTRY_POINTS = ["src/index", "src/client/index", "src/testing/index", "adapters/bun/index", "adapters/deno/index", "adapters/node/index", "adapters/cloudflare/index"];
 
 interface Packed {
   filename: string;
@@ -49,7 +50,7 @@ describe("the installed package", () => {
     packed = packResult(await run("npm", ["pack", "--json", "--pack-destination", packDir], root, {}, "stdout"));
     cpSync(join(root, "test/package/consumer"), project, { recursive: true });
     // Offline: the package from its tarball; what it depends on (and the consumer's tools' types) copied from this repository's node_modules.
-    const local = ["hono", "valibot", "ws", "@types/ws", "@types/node", "undici-types", "@cloudflare/workers-types"].map((name) => join(root, "node_modules", name));
+    const local = ["hono", "valibot", "ws", "@hono/node-server", "@types/ws", "@types/node", "undici-types", "@cloudflare/workers-types"].map((name) => join(root, "node_modules", name));
     await run("npm", ["install", "--offline", "--install-links", "--no-audit", "--no-fund", "--ignore-scripts", join(packDir, packed.filename), ...local], project);
   }, 180_000);
 
@@ -95,6 +96,25 @@ describe("the installed package", () => {
       }
     }, 90_000);
   }
+
+  it(`node ${NODE_CURRENT_VERSION} serves a room from the installed package with node:sqlite storage, and a Node ${process.version} ESM client talks to it`, async () => {
+    const dataDir = tempDir("roomwire-consumer-node-");
+    let server: RunningServer | undefined;
+    try {
+      // A current Node has node:sqlite built in (on Node 20 the package wants better-sqlite3, which has to be compiled on install).
+      server = await startServer([ensureNodeCurrent(), join(project, "node-server.mjs")], { PORT: String(await freePort()), DATA_DIR: dataDir });
+      const running = server;
+      const output = await run(process.execPath, [join(project, "client.mjs"), server.url, "node"], project).catch((error: Error) => {
+        throw new Error(`${error.message}\nserver output:\n${running.output()}`);
+      });
+      const result = JSON.parse(output.trim().split("\n").at(-1)!) as { said: { text: string; user: string; n: number }; count: number };
+      expect(result).toEqual({ said: { text: `hello from node ${process.version}`, user: "node", n: 1 }, count: 1 });
+      expect(statSync(join(dataDir, "rooms.sqlite")).isFile()).toBe(true);
+    } finally {
+      await server?.stop();
+      removeDir(dataDir);
+    }
+  }, 90_000);
 
   it("wrangler deploy --dry-run bundles a Worker with a room from the installed package", async () => {
     const output = await run(bin("wrangler"), ["deploy", "--dry-run", "--outdir", "out"], project, { WRANGLER_SEND_METRICS: "false" });
