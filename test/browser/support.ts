@@ -1,13 +1,12 @@
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { findChromium } from "../../scripts/chromium.mjs";
 import { expect } from "vitest";
+import { runtimes as harness } from "../support/runtimes.ts";
 import { decodePng, measureInk, type Ink } from "./png.ts";
 
 const root = resolve(import.meta.dirname, "../..");
-const bin = (name: string) => resolve(root, "node_modules/.bin", name);
-const example = (path: string) => resolve(root, "examples", path);
 
 /** Where the tests' screenshots go (gitignored); `UPDATE_SCREENSHOTS=1` also refreshes docs/screenshots from the Bun run. */
 export const outputDir = resolve(import.meta.dirname, "output");
@@ -20,17 +19,12 @@ export interface BrowserRuntime {
   dashboard: string[];
 }
 
-const startCloudflare = resolve(root, "scripts/start-cloudflare.mjs");
-
-export const runtimes: BrowserRuntime[] = [
-  { name: "bun", chat: [bin("bun"), example("chat/bun.ts")], dashboard: [bin("bun"), example("dashboard/bun.ts")] },
-  { name: "workerd", chat: [process.execPath, startCloudflare], dashboard: [process.execPath, startCloudflare, "-c", example("dashboard/wrangler.toml")] },
-];
-// Deno joins once its adapter is in the tree.
-if (existsSync(resolve(root, "adapters/deno/index.ts")) && existsSync(resolve(root, "deno.json"))) {
-  const deno = (entry: string) => [bin("deno"), "run", "-A", "--cached-only", example(entry)];
-  runtimes.splice(1, 0, { name: "deno", chat: deno("chat/deno.ts"), dashboard: deno("dashboard/deno.ts") });
-}
+/** Every runtime of test/support/runtimes.ts, with its chat and dashboard entries. */
+export const runtimes: BrowserRuntime[] = harness.map((runtime) => ({
+  name: runtime.name,
+  chat: runtime.command(runtime.apps.chat),
+  dashboard: runtime.command(runtime.apps.dashboard),
+}));
 
 /**
  * Chromium driven by playwright-core (never a downloaded browser): $CHROMIUM,

@@ -2,12 +2,14 @@ import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { rawRequest } from "../support/raw-http.ts";
+import { runtime } from "../support/runtimes.ts";
 import { freePort, removeDir, startServer, tempDir, type RunningServer } from "../support/server.ts";
 import { Peer } from "../support/ws-client.ts";
 
-const root = resolve(import.meta.dirname, "../..");
-const workerd = [process.execPath, resolve(root, "scripts/start-cloudflare.mjs"), "-c", resolve(root, "test/cloudflare/fixtures/wrangler.toml")];
-const bun = [resolve(root, "node_modules/.bin/bun"), resolve(root, "test/cloudflare/fixtures/probe-server.bun.ts")];
+const fixture = (name: string) => resolve(import.meta.dirname, "fixtures", name);
+/** The fixture Worker (fixtures/worker.ts) under wrangler, and the probe room on Bun to compare with. */
+const workerd = runtime("workerd").command(fixture("wrangler.toml"));
+const bun = runtime("bun").command(fixture("probe-server.bun.ts"));
 
 /** How long the hibernation test stays idle: workerd evicts an idle object after about 10 s. */
 const IDLE_MS = 15_000;

@@ -1,7 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { useChatServer } from "../support/chat-server.ts";
 import { Peer } from "../support/ws-client.ts";
-import { runtimes } from "./runtimes.ts";
+import { nodeCurrent } from "../support/runtimes.ts";
+import { runtimes as everyRuntime } from "./runtimes.ts";
+
+/** Every runtime, and Node's adapter on a current Node too. */
+const runtimes = [...everyRuntime, { name: nodeCurrent.name, command: nodeCurrent.command(nodeCurrent.apps.chat), direct: true }];
 
 /**
  * The chat app's spec, checked against a real server process per runtime.

@@ -10,7 +10,7 @@ import { runtimes } from "./runtimes.ts";
  * answers are the runtime's, listed here so a change in them shows up.
  */
 
-type RuntimeName = "bun" | "deno" | "workerd";
+type RuntimeName = "bun" | "deno" | "workerd" | "node";
 /** A status per runtime, and whether roomwire's own answer is expected (checked by its body). */
 type Expected = Record<RuntimeName, { status: number; body?: RegExp }>;
 
@@ -31,8 +31,9 @@ describe.each(runtimes)("request targets on $name", (runtime) => {
   describe("dot segments as the room name", () => {
     // Bun and wrangler's dev server resolve them before the Worker runs: `..` leaves `/rooms/`, which roomwire cannot tell
     // from a request for `/rooms/` itself (404); `.` leaves `/rooms/chat/`, an empty name (400). Deno hands them over as sent.
-    const resolvedAway: Expected = { bun: { status: 404, body: NO_TYPE }, deno: { status: 400, body: INVALID_NAME }, workerd: { status: 404, body: NO_TYPE } };
-    const emptied: Expected = { bun: { status: 400, body: INVALID_NAME }, deno: { status: 400, body: INVALID_NAME }, workerd: { status: 400, body: INVALID_NAME } };
+    // On Node the request's URL is parsed with `new URL` (by @hono/node-server, and by the adapter for an upgrade), which resolves them as Bun does.
+    const resolvedAway: Expected = { bun: { status: 404, body: NO_TYPE }, deno: { status: 400, body: INVALID_NAME }, workerd: { status: 404, body: NO_TYPE }, node: { status: 404, body: NO_TYPE } };
+    const emptied: Expected = { bun: { status: 400, body: INVALID_NAME }, deno: { status: 400, body: INVALID_NAME }, workerd: { status: 400, body: INVALID_NAME }, node: { status: 400, body: INVALID_NAME } };
 
     it.each([
       ["..", resolvedAway],
@@ -51,17 +52,18 @@ describe.each(runtimes)("request targets on $name", (runtime) => {
     // workerd's HTTP server accepts only origin-form targets and answers 500 before any Worker code runs
     // (kj: "invalid URL"). The Cloudflare edge, not workerd, receives requests in production.
     it("an absolute-form target is routed like the origin form", async () => {
-      const expected: Expected = { bun: { status: 426, body: WEBSOCKET_ONLY }, deno: { status: 426, body: WEBSOCKET_ONLY }, workerd: { status: 500 } };
+      const expected: Expected = { bun: { status: 426, body: WEBSOCKET_ONLY }, deno: { status: 426, body: WEBSOCKET_ONLY }, workerd: { status: 500 }, node: { status: 426, body: WEBSOCKET_ONLY } };
       expectAnswer(await send(`GET http://127.0.0.1:${chat.server.port}/rooms/chat/lobby?user=ann HTTP/1.1`), expected);
       // The authority is not checked against Host: a target naming another host reaches the same routes.
       expectAnswer(await send("GET http://other.example/rooms/chat/lobby?user=ann HTTP/1.1"), expected);
-      const dots: Expected = { bun: { status: 404, body: NO_TYPE }, deno: { status: 400, body: INVALID_NAME }, workerd: { status: 500 } };
+      const dots: Expected = { bun: { status: 404, body: NO_TYPE }, deno: { status: 400, body: INVALID_NAME }, workerd: { status: 500 }, node: { status: 404, body: NO_TYPE } };
       expectAnswer(await send(`GET http://127.0.0.1:${chat.server.port}/rooms/chat/.. HTTP/1.1`), dots);
     });
 
     it("OPTIONS * never reaches a room", async () => {
-      // Bun refuses it itself (400); Deno hands it to the app as the path `/*`, which is no route of the chat app (404).
-      const expected: Expected = { bun: { status: 400 }, deno: { status: 404 }, workerd: { status: 500 } };
+      // Bun refuses it itself (400); Deno hands it to the app as the path `/*`, which is no route of the chat app (404);
+      // on Node, @hono/node-server refuses a target that is not a path (400) before the app.
+      const expected: Expected = { bun: { status: 400 }, deno: { status: 404 }, workerd: { status: 500 }, node: { status: 400 } };
       expectAnswer(await send("OPTIONS * HTTP/1.1"), expected);
     });
   });
@@ -69,7 +71,8 @@ describe.each(runtimes)("request targets on $name", (runtime) => {
   describe("a POST with Upgrade: websocket is plain HTTP (the chat room has no http handler: 426)", () => {
     // wrangler's dev server forwards with workerd's fetch, which re-sends any request carrying `Upgrade: websocket` as a GET
     // handshake: the Worker sees a valid upgrade, accepts it, and the dev server then fails to answer the POST with a 101 (500).
-    const devProxy: Expected = { bun: { status: 426, body: WEBSOCKET_ONLY }, deno: { status: 426, body: WEBSOCKET_ONLY }, workerd: { status: 500 } };
+    // node:http hands any request with an Upgrade header to the upgrade listener, POST too; the room routes answer it as plain HTTP.
+    const devProxy: Expected = { bun: { status: 426, body: WEBSOCKET_ONLY }, deno: { status: 426, body: WEBSOCKET_ONLY }, workerd: { status: 500 }, node: { status: 426, body: WEBSOCKET_ONLY } };
 
     it("with only the Upgrade header and a body", async () => {
       expectAnswer(await send("POST /rooms/chat/lobby?user=ann HTTP/1.1\r\nUpgrade: websocket\r\nContent-Length: 5", "hello"), devProxy);

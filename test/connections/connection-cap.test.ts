@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { descriptors, halfSentRequests, upgradeAnswer } from "../support/flood.ts";
+import { runtime } from "../support/runtimes.ts";
 import { freePort, startServer, type RunningServer } from "../support/server.ts";
 import { Peer } from "../support/ws-client.ts";
 
@@ -9,9 +10,7 @@ import { Peer } from "../support/ws-client.ts";
  * processes started under a low open-file limit.
  */
 
-const root = resolve(import.meta.dirname, "../..");
-const bin = (name: string) => resolve(root, "node_modules/.bin", name);
-const fixture = (name: string) => resolve(root, "test/fixtures", name);
+const fixture = (name: string) => resolve(import.meta.dirname, "../fixtures", name);
 
 /** The open-file limit the servers run under, and the cap it gives by default: 256 - max(64, 256 / 8). */
 const LIMIT = 256;
@@ -22,12 +21,12 @@ const BURST = 400;
 /** `command` run with its open-file limit (soft and hard) set to LIMIT. */
 const limited = (command: string[]) => ["sh", "-c", `ulimit -n ${LIMIT} && exec "$0" "$@"`, ...command];
 
-const denoFixture = (permissions: string[]) => [bin("deno"), "run", "--config", fixture("deno.no-kv.jsonc"), ...permissions, "--cached-only", fixture("cap-server.deno.ts")];
+const denoFixture = (permissions: string[]) => runtime("deno").command(fixture("cap-server.deno.ts"), { denoConfig: fixture("deno.no-kv.jsonc"), denoPermissions: permissions });
 
 const runtimes = [
   // Deno reads /proc/self/limits only with --allow-all.
   { name: "deno", command: denoFixture(["-A"]) },
-  { name: "bun", command: [bin("bun"), fixture("cap-server.bun.ts")] },
+  { name: "bun", command: runtime("bun").command(fixture("cap-server.bun.ts")) },
 ];
 
 /** Polls `read` until `done` holds; fails with the last value after `timeoutMs`. */

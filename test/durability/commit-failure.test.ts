@@ -1,20 +1,12 @@
-import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until } from "../client/helpers.ts";
 import { POISON } from "../fixtures/fragile-room.ts";
+import { serversOf } from "../support/runtimes.ts";
 import { freePort, removeDir, startServer, tempDir, type RunningServer } from "../support/server.ts";
 import { Peer, type Frame } from "../support/ws-client.ts";
 
-const root = resolve(import.meta.dirname, "../..");
-const bin = (name: string) => resolve(root, "node_modules/.bin", name);
-const fixture = (name: string) => resolve(root, "test/fixtures", name);
-
 /** Each runtime's own store, made to refuse any commit that writes the poison key (test/fixtures/fragile-server.*). */
-const fragileServers = [
-  { name: "bun", command: [bin("bun"), fixture("fragile-server.bun.ts")] },
-  { name: "deno", command: [bin("deno"), "run", "-A", "--cached-only", fixture("fragile-server.deno.ts")] },
-  { name: "workerd", command: [process.execPath, resolve(root, "scripts/start-cloudflare.mjs"), "-c", fixture("wrangler.fragile.toml")] },
-];
+const fragileServers = serversOf("fragile");
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const wrote = (peer: Peer) => peer.frames.filter((frame): frame is Frame & { seq: number } => typeof frame === "object" && !Buffer.isBuffer(frame) && frame.type === "wrote");

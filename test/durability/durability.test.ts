@@ -4,7 +4,7 @@ import { useChatServer } from "../support/chat-server.ts";
 import type { Peer } from "../support/ws-client.ts";
 
 /** Runtimes whose entry is the server process itself, so SIGKILL kills the store's process. */
-const killable = runtimes.filter((runtime) => ["bun", "deno"].includes(runtime.name));
+const killable = runtimes.filter((runtime) => runtime.direct);
 
 const SENDERS = 4;
 const PER_SENDER = 50;

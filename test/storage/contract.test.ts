@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { targets, type RoomClient } from "./targets.ts";
+import type { TestPeer } from "../support/peer.ts";
+import { targets } from "./targets.ts";
 
 const KiB = 1024;
 /** A JSON string value whose serialised form is exactly `bytes` bytes. */
@@ -17,12 +18,12 @@ describe.each(targets)("storage on $name", (target) => {
   /** A connection to a room no other test uses. */
   const fresh = () => target.connect(`contract-${Date.now()}-${rooms++}`);
   /** The reply's data; fails the test on a failed reply. */
-  const call = async (client: RoomClient, type: string, data?: unknown) => {
+  const call = async (client: TestPeer, type: string, data?: unknown) => {
     const reply = await client.request(type, data);
     if (reply.error) throw new Error(`${type} failed: ${reply.error.code}: ${reply.error.message}`);
     return reply.data;
   };
-  const keys = async (client: RoomClient, options: object) => (await call(client, "list", options)).map(([key]: [string]) => key);
+  const keys = async (client: TestPeer, options: object) => (await call(client, "list", options)).map(([key]: [string]) => key);
 
   beforeAll(() => target.start());
   afterAll(() => target.stop());
@@ -69,7 +70,7 @@ describe.each(targets)("storage on $name", (target) => {
   describe("list", () => {
     // "｡" (U+FF61) sorts before "😀" (U+1F600) by UTF-8 bytes, after it by UTF-16 code units.
     const all = ["a", "a/1", "a/10", "a/2", "ab", "b", "b/1", "z", "é", "éa", "｡", "😀", "😀/x"].sort(byUtf8);
-    let store: RoomClient;
+    let store: TestPeer;
     beforeAll(async () => {
       store = await fresh();
       // Put out of order, so no store can pass by remembering insertion order.
@@ -192,7 +193,7 @@ describe.each(targets)("storage on $name", (target) => {
   });
 
   describe("one turn, one commit", () => {
-    const turn = (client: RoomClient, ops: object[], thenThrow = false) => client.request("turn", { ops, thenThrow });
+    const turn = (client: TestPeer, ops: object[], thenThrow = false) => client.request("turn", { ops, thenThrow });
 
     it("commits a handler's puts and deletes together, and its reads see its own writes", async () => {
       const store = await fresh();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { targets, type RoomClient } from "./targets.ts";
+import type { TestPeer } from "../support/peer.ts";
+import { targets } from "./targets.ts";
 
 /**
  * What every adapter hands the room, seen through the socket fixture room:
@@ -9,14 +10,14 @@ import { targets, type RoomClient } from "./targets.ts";
 describe.each(targets)("sockets on $name", (target) => {
   let rooms = 0;
   const room = () => `sockets-${Date.now()}-${rooms++}`;
-  const data = async (client: RoomClient, type: string, payload?: unknown) => {
+  const data = async (client: TestPeer, type: string, payload?: unknown) => {
     const reply = await client.request(type, payload);
     if (reply.error) throw new Error(`${type} failed: ${reply.error.code}: ${reply.error.message}`);
     return reply.data;
   };
 
   /** How the room saw `ending`'s connection close, asked from another connection once the hook has run. */
-  const closeSeen = async (end: (client: RoomClient) => void) => {
+  const closeSeen = async (end: (client: TestPeer) => void) => {
     const name = room();
     const [ending, watcher] = [await target.connect(name, "socket"), await target.connect(name, "socket")];
     const id = await data(ending, "whoami");
@@ -33,10 +34,10 @@ describe.each(targets)("sockets on $name", (target) => {
   afterAll(() => target.stop());
 
   it.each([
-    ["a close frame with code 4001 and a reason", (client: RoomClient) => client.close(4001, "app says bye"), { code: 4001, reason: "app says bye" }],
-    ["a close frame with code 1000", (client: RoomClient) => client.close(1000), { code: 1000, reason: "" }],
-    ["a close frame without a code as 1005", (client: RoomClient) => client.close(), { code: 1005, reason: "" }],
-    ["a dropped link as 1006", (client: RoomClient) => client.drop(), { code: 1006, reason: "" }],
+    ["a close frame with code 4001 and a reason", (client: TestPeer) => client.close(4001, "app says bye"), { code: 4001, reason: "app says bye" }],
+    ["a close frame with code 1000", (client: TestPeer) => client.close(1000), { code: 1000, reason: "" }],
+    ["a close frame without a code as 1005", (client: TestPeer) => client.close(), { code: 1005, reason: "" }],
+    ["a dropped link as 1006", (client: TestPeer) => client.drop(), { code: 1006, reason: "" }],
   ])("reports %s to the close hook", async (_label, end, expected) => {
     expect(await closeSeen(end)).toEqual(expected);
   });

@@ -1,35 +1,14 @@
 import { resolve } from "node:path";
 import { testRoom, type TestRoom } from "../../src/testing/index.ts";
-import { ReplyError } from "../../src/testing/index.ts";
 import { socketRoom } from "../fixtures/socket-room.ts";
 import { storageRoom } from "../fixtures/storage-room.ts";
+import { memoryPeer } from "../support/memory-peer.ts";
+import type { TestPeer } from "../support/peer.ts";
+import { runtime, serversOf, type ServerCommand } from "../support/runtimes.ts";
 import { freePort, removeDir, startServer, tempDir, type RunningServer } from "../support/server.ts";
 import { Peer } from "../support/ws-client.ts";
 
-const root = resolve(import.meta.dirname, "../..");
-const bin = (name: string) => resolve(root, "node_modules/.bin", name);
-const fixture = (name: string) => resolve(root, "test/fixtures", name);
-
-/** A reply as the suite sees it: `data`, or `error` for a failed reply. */
-export interface Reply {
-  data?: any;
-  error?: { code: string; message: string };
-}
-
-/** One connection to a fixture room. */
-export interface RoomClient {
-  request(type: string, data?: unknown): Promise<Reply>;
-  /** Sends a raw frame. */
-  raw(frame: string | Uint8Array): void;
-  /** The next event frame of `type`: `{ type, data }`. */
-  next(type: string): Promise<{ type: string; data?: any }>;
-  /** The next binary frame. */
-  nextBinary(): Promise<Uint8Array>;
-  /** Closes with a code, or with a close frame without one when `code` is undefined. */
-  close(code?: number, reason?: string): void;
-  /** Drops the link without a close frame. */
-  drop(): void;
-}
+const fixture = (name: string) => resolve(import.meta.dirname, "../fixtures", name);
 
 /** Fixture room types every target serves (test/fixtures). */
 export type FixtureRoom = "storage" | "socket";
@@ -40,7 +19,7 @@ export interface StorageTarget {
   name: string;
   start(): Promise<void>;
   /** A new connection to the fixture room `type`/`room` (storage by default). */
-  connect(room: string, type?: FixtureRoom): Promise<RoomClient>;
+  connect(room: string, type?: FixtureRoom): Promise<TestPeer>;
   /** Stops whatever `start` started; safe to call after a failed start. */
   stop(): Promise<void>;
 }
@@ -54,22 +33,7 @@ function memory(): StorageTarget {
     async connect(name, type = "storage") {
       let room = rooms.get(`${type}/${name}`);
       if (!room) rooms.set(`${type}/${name}`, (room = testRoom(fixtureRooms[type], { type, name })));
-      const connection = await room.connect();
-      return {
-        async request(type, data) {
-          try {
-            return { data: await connection.request(type, data) };
-          } catch (error) {
-            if (error instanceof ReplyError) return { error: error.body };
-            throw error;
-          }
-        },
-        raw: (frame) => void connection.sendRaw(frame),
-        next: (type) => connection.next(type),
-        nextBinary: () => connection.next((frame) => frame instanceof Uint8Array),
-        close: (code, reason) => void connection.close(code, reason),
-        drop: () => void connection.drop(),
-      };
+      return memoryPeer(await room.connect());
     },
     async stop() {
       rooms.clear();
@@ -91,14 +55,7 @@ function server(name: string, command: string[]): StorageTarget {
     async connect(room, type = "storage") {
       const peer = await Peer.connect(`${running!.wsUrl}/rooms/${type}/${room}`);
       peers.push(peer);
-      return {
-        request: (type, data) => peer.request(type, data),
-        raw: (frame) => peer.raw(typeof frame === "string" ? frame : Buffer.from(frame)),
-        next: (type) => peer.next(type),
-        nextBinary: async () => new Uint8Array(await peer.next((frame) => Buffer.isBuffer(frame))),
-        close: (code, reason) => peer.close(code, reason),
-        drop: () => peer.drop(),
-      };
+      return peer;
     },
     async stop() {
       for (const peer of peers) peer.drop();
@@ -108,27 +65,18 @@ function server(name: string, command: string[]): StorageTarget {
   };
 }
 
-/** A runtime's fixture server: the fixture rooms mounted with its real adapter, on PORT with DATA_DIR. */
-export interface FixtureServer {
-  name: string;
-  command: string[];
-}
-
-/** Every runtime's fixture server (test/fixtures/storage-server.*). */
-export const fixtureServers: FixtureServer[] = [
-  { name: "bun", command: [bin("bun"), fixture("storage-server.bun.ts")] },
-  { name: "deno", command: [bin("deno"), "run", "-A", "--cached-only", fixture("storage-server.deno.ts")] },
-  { name: "workerd", command: [process.execPath, resolve(root, "scripts/start-cloudflare.mjs"), "-c", fixture("wrangler.storage.toml")] },
-];
+/** Every runtime's fixture server (test/fixtures/storage-server.*): the fixture rooms mounted with its real adapter, on PORT with DATA_DIR. */
+export const fixtureServers: ServerCommand[] = serversOf("storage");
 
 /**
  * Deno in memory mode (neither dataDir nor kv): the core's `memoryStore` behind
  * the Deno adapter, in a process without Deno KV. Not in `fixtureServers`:
  * nothing it stores outlives a restart.
  */
-export const denoMemoryServer: FixtureServer = {
+export const denoMemoryServer: ServerCommand = {
   name: "deno-memory",
-  command: [bin("deno"), "run", "--config", fixture("deno.no-kv.jsonc"), "--allow-net", "--allow-read", "--allow-env", "--cached-only", fixture("memory-server.deno.ts")],
+  command: runtime("deno").command(fixture("memory-server.deno.ts"), { denoConfig: fixture("deno.no-kv.jsonc"), denoPermissions: ["--allow-net", "--allow-read", "--allow-env"] }),
+  direct: true,
 };
 
 /** Every implementation the storage and socket contracts run against: memory, then each runtime's fixture server. */

@@ -2,7 +2,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+
+const root = resolve(import.meta.dirname, "../..");
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -44,6 +46,8 @@ export interface RunningServer {
 export async function startServer(command: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<RunningServer> {
   const port = Number(env.PORT);
   const child = spawn(command[0]!, command.slice(1), {
+    // The repository's root, where deno.json and node_modules are found.
+    cwd: root,
     env: { ...process.env, HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
     // Its own process group, so stopping it also stops what it started (wrangler starts workerd).

@@ -1,13 +1,14 @@
 import WebSocket from "ws";
+import { matcher, noMatch, type Frame, type TestPeer } from "./peer.ts";
 
-/** A frame as the test sees it: JSON parsed, other text and binary as they came. */
-export type Frame = { type: string; id?: string | number; data?: any; error?: { code: string; message: string; issues?: any[] } };
+export type { Frame };
 
 /**
- * A raw WebSocket peer for tests: every frame is recorded, `next()` waits for
- * one, and the link can be closed with or without a code, or dropped.
+ * A test peer over a real WebSocket (`ws`): every frame is recorded, `next()`
+ * waits for one, and the link can be closed with or without a code, or
+ * dropped. Binary frames arrive as Buffers.
  */
-export class Peer {
+export class Peer implements TestPeer {
   readonly frames: (Frame | string | Buffer)[] = [];
   closed: Promise<{ code: number; reason: string }>;
   private waiters: { test: (frame: Frame | string | Buffer) => boolean; resolve: (frame: any) => void; reject: (error: Error) => void; timer: ReturnType<typeof setTimeout> }[] = [];
@@ -62,7 +63,7 @@ export class Peer {
     this.socket.send(JSON.stringify(data === undefined ? { type } : { type, data }));
   }
 
-  raw(frame: string | Buffer): void {
+  raw(frame: string | Uint8Array): void {
     this.socket.send(frame);
   }
 
@@ -76,7 +77,7 @@ export class Peer {
 
   /** The next frame, after those already taken by `next`, that is of `type` or passes the test. */
   next(match: string | ((frame: Frame | string | Buffer) => boolean), timeoutMs = 5_000): Promise<any> {
-    const test = typeof match === "string" ? (frame: Frame | string | Buffer) => typeof frame === "object" && !Buffer.isBuffer(frame) && frame.type === match : match;
+    const test = matcher(match);
     for (let i = 0; i < this.frames.length; i++) {
       if (test(this.frames[i]!)) {
         const [frame] = this.frames.splice(i, 1);
@@ -86,10 +87,15 @@ export class Peer {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.splice(this.waiters.findIndex((waiter) => waiter.timer === timer), 1);
-        reject(new Error(`no frame matching ${typeof match === "string" ? match : "the test"} within ${timeoutMs} ms; got ${JSON.stringify(this.frames.slice(-5))}`));
+        reject(noMatch(match, timeoutMs, this.frames));
       }, timeoutMs);
       this.waiters.push({ test, resolve: (frame) => (this.frames.splice(this.frames.lastIndexOf(frame), 1), resolve(frame)), reject, timer });
     });
+  }
+
+  /** The next binary frame, as a Uint8Array of its own. */
+  async nextBinary(timeoutMs?: number): Promise<Uint8Array> {
+    return new Uint8Array(await this.next((frame) => Buffer.isBuffer(frame), timeoutMs));
   }
 
   /** Event payloads of `type` received so far (not taken by `next`). */
