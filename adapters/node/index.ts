@@ -7,6 +7,7 @@ import {
   LocalRooms,
   memoryStore,
   resolveLimits,
+  roomKey,
   type Attachment,
   type ConnectionCapOptions,
   type ConnectionCount,
@@ -90,7 +91,20 @@ export function nodeRooms(options: NodeRoomsOptions): NodeRooms {
     attachment: (ws) => ws.roomwire.attachment,
     setAttachment: (ws, attachment) => void (ws.roomwire.attachment = attachment),
     buffered: (ws) => ws.bufferedAmount,
+    // A broadcast is encoded once for the whole room, not once per socket.
+    publish(key, frame, except) {
+      const data = Buffer.from(frame);
+      let backedUp = false;
+      for (const ws of members.get(key) ?? []) {
+        if (ws === except || ws.readyState !== WebSocket.OPEN) continue;
+        ws.send(data, { binary: false });
+        backedUp ||= ws.bufferedAmount > 0;
+      }
+      return backedUp ? "buffered" : "sent";
+    },
   });
+  /** The open sockets of each room, by room key. */
+  const members = new Map<string, Set<Socket>>();
   const wss = new WebSocketServer({
     noServer: true,
     // ws closes a larger frame with 1009 from its header, before reading it.
@@ -115,12 +129,20 @@ export function nodeRooms(options: NodeRoomsOptions): NodeRooms {
 
   function open(ws: Socket): void {
     const { address } = ws.roomwire;
+    const key = roomKey(address);
+    let room = members.get(key);
+    if (!room) members.set(key, (room = new Set()));
+    room.add(ws);
     ws.on("message", (data: RawData, isBinary: boolean) => {
       ws.roomwire.heardAt = Date.now();
       rooms.message(address, ws, isBinary ? bytes(data) : data.toString());
     });
     ws.on("pong", () => void (ws.roomwire.heardAt = Date.now()));
-    ws.on("close", (code: number, reason: Buffer) => rooms.closed(address, ws, code, reason.toString()));
+    ws.on("close", (code: number, reason: Buffer) => {
+      room.delete(ws);
+      if (room.size === 0 && members.get(key) === room) members.delete(key);
+      rooms.closed(address, ws, code, reason.toString());
+    });
     ws.on("error", () => {
       // A protocol error closes the socket; its close event reports it.
     });
