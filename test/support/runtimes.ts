@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { ensureNodeCurrent, NODE_CURRENT_VERSION } from "../../scripts/node-current.mjs";
+import { descendants } from "../../soak/proc.ts";
 
 /**
  * The one place that knows how to start a server on each runtime: the tests,
@@ -148,26 +148,7 @@ export function serversOf(app: App, options?: LaunchOptions): ServerCommand[] {
 
 /** The first process below `pid` (breadth first) whose command name is `name` (Linux /proc). */
 export function descendantNamed(pid: number, name: string): number {
-  const children = new Map<number, number[]>();
-  const names = new Map<number, string>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const close = stat.lastIndexOf(")");
-      const ppid = Number(stat.slice(close + 2).split(" ")[1]);
-      names.set(Number(entry), stat.slice(stat.indexOf("(") + 1, close));
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  const queue = [pid];
-  while (queue.length > 0) {
-    for (const child of children.get(queue.shift()!) ?? []) {
-      if (names.get(child) === name) return child;
-      queue.push(child);
-    }
-  }
-  throw new Error(`no ${name} process under ${pid}`);
+  const found = descendants(pid).find((process) => process.comm === name);
+  if (!found) throw new Error(`no ${name} process under ${pid}`);
+  return found.pid;
 }
