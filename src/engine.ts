@@ -361,11 +361,15 @@ export class RoomEngine<S extends object> {
         if (status !== false) return;
       }
     }
+    // Connections that joined after the broadcast was made (it waited for a commit) do not get it.
+    const latecomers = this.joins !== joins;
     for (const socket of sockets.sockets()) {
       if (!this.listed(socket)) continue;
-      const connection = this.connection(socket) as ConnectionHandle<S>;
-      if (connection.joinedAt > joins) continue;
-      if (skip.size > 0 && skip.has(connection.id)) continue;
+      if (latecomers || skip.size > 0) {
+        const connection = this.connection(socket) as ConnectionHandle<S>;
+        if (latecomers && connection.joinedAt > joins) continue;
+        if (skip.has(connection.id)) continue;
+      }
       this.outbound.send(socket, frame);
     }
   }

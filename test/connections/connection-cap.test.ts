@@ -27,6 +27,7 @@ const runtimes = [
   // Deno reads /proc/self/limits only with --allow-all.
   { name: "deno", command: denoFixture(["-A"]) },
   { name: "bun", command: runtime("bun").command(fixture("cap-server.bun.ts")) },
+  { name: "node", command: runtime("node").command(fixture("cap-server.node.ts")) },
 ];
 
 /** Polls `read` until `done` holds; fails with the last value after `timeoutMs`. */

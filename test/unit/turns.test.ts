@@ -136,6 +136,24 @@ describe("turns: one commit per turn, frames after the commit", () => {
     expect(types).toEqual(["added", "shouted"]);
   });
 
+  it("does not send a broadcast that waited for its commit to a connection that joined after it was made", async () => {
+    const control = controlledStore();
+    const room = testRoom(counter, { storage: control.store });
+    const alice = await room.connect();
+    control.hold();
+    void alice.sendRaw(JSON.stringify({ type: "add", data: { n: 1 } }));
+    await tick();
+    const joining = room.connect();
+    await tick();
+    control.release();
+    const bob = await joining;
+    await room.idle();
+    expect(frames(alice.received, "added")).toHaveLength(1);
+    expect(frames(bob.received, "added")).toEqual([]);
+    await alice.sendRaw(JSON.stringify({ type: "add", data: { n: 1 } }));
+    expect(frames(bob.received, "added")).toHaveLength(1);
+  });
+
   it("when a commit fails: sends nothing of the lost turns, answers their requests internal, reports it, and goes on from the stored state", async () => {
     errors.length = 0;
     const control = controlledStore();
