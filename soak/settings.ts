@@ -3,7 +3,7 @@ import { RATE_BURST, RATE_PER_SECOND } from "./chat.ts";
 
 export const ATTACKS = ["fuzz", "paused", "amplification", "churn"] as const;
 export type Attack = (typeof ATTACKS)[number];
-const RUNTIMES = ["bun", "deno", "workerd"];
+const RUNTIMES = ["bun", "deno", "workerd", "node"];
 
 export interface Settings {
   runtimes: string[];
@@ -75,7 +75,7 @@ export const QUICK: Partial<Settings> = {
 };
 
 export const HELP = `npm run soak -- [options]
-  --runtime NAME      bun, deno or workerd; repeatable (default: all three)
+  --runtime NAME      bun, deno, workerd or node; repeatable (default: all four)
   --attack NAME       fuzz, paused, amplification or churn; repeatable (default: all four)
   --seed N            the fuzz PRNG's seed: the same seed sends the same frames (default 1)
   --frames N          fuzz frames per runtime (default 1,000,000; --quick 12,000)

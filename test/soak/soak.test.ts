@@ -33,7 +33,7 @@ const row = (runtime: string, attack: string): AttackResult => {
 };
 const why = (result: AttackResult) => `${result.runtime} / ${result.attack}: ${result.notes.join("; ")}\n${result.samples.slice(0, 10).join("\n")}`;
 
-describe.each(["bun", "deno", "workerd"])("the quick soak on %s", (runtime) => {
+describe.each(["bun", "deno", "workerd", "node"])("the quick soak on %s", (runtime) => {
   it("fuzz: every hostile frame got its documented answer, and no frame named a user of another room", () => {
     const fuzz = row(runtime, "fuzz");
     expect(fuzz.framesSent).toBeGreaterThanOrEqual(12_000);
