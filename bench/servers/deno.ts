@@ -7,6 +7,7 @@ import { denoRooms } from "../../adapters/deno/index.ts";
 import { crosswsHooks } from "../shared/crossws-hooks.ts";
 import { benchRoom } from "../shared/rooms.ts";
 import { handle, type Out } from "../shared/protocol.ts";
+import { roomsOf } from "../shared/rooms-of.ts";
 
 const variant = Deno.args[0] ?? "raw";
 const hostname = "127.0.0.1";
@@ -21,23 +22,6 @@ const gc = () => {
   return Response.json(Deno.memoryUsage());
 };
 
-/** Rooms of the hand-written servers: sockets by room path. */
-function roomsOf<P>() {
-  const rooms = new Map<string, Set<P>>();
-  return {
-    join(room: string, peer: P): Set<P> {
-      let peers = rooms.get(room);
-      if (!peers) rooms.set(room, (peers = new Set()));
-      peers.add(peer);
-      return peers;
-    },
-    leave(room: string, peer: P): void {
-      const peers = rooms.get(room);
-      peers?.delete(peer);
-      if (peers?.size === 0) rooms.delete(room);
-    },
-  };
-}
 
 function serveRaw(): Deno.HttpServer {
   interface Peer {

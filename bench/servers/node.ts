@@ -9,6 +9,7 @@ import { nodeRooms } from "../../adapters/node/index.ts";
 import { crosswsHooks } from "../shared/crossws-hooks.ts";
 import { benchRoom } from "../shared/rooms.ts";
 import { handle, roomOf, userOf, type Out } from "../shared/protocol.ts";
+import { roomsOf } from "../shared/rooms-of.ts";
 
 const variant = process.argv[2] ?? "raw";
 const hostname = "127.0.0.1";
@@ -42,23 +43,6 @@ function answer(request: IncomingMessage, response: ServerResponse): void {
   response.end("expected a WebSocket upgrade");
 }
 
-/** Rooms of the hand-written servers: sockets by room path. */
-function roomsOf<P>() {
-  const rooms = new Map<string, Set<P>>();
-  return {
-    join(room: string, peer: P): Set<P> {
-      let peers = rooms.get(room);
-      if (!peers) rooms.set(room, (peers = new Set()));
-      peers.add(peer);
-      return peers;
-    },
-    leave(room: string, peer: P): void {
-      const peers = rooms.get(room);
-      peers?.delete(peer);
-      if (peers?.size === 0) rooms.delete(room);
-    },
-  };
-}
 
 /** `ws` by hand: a WebSocketServer on node:http's upgrade event, broadcast by a loop over the room's sockets. */
 function serveRaw(): void {
