@@ -1,7 +1,7 @@
 import { LimitError } from "./errors.ts";
 import { CONNECTION_DATA_BUDGET } from "./limits.ts";
 import type { Attachment } from "./ports.ts";
-import { byteLength } from "./storage.ts";
+import { byteLength } from "./bytes.ts";
 
 const MAX_TAGS = 10;
 const MAX_TAG_LENGTH = 256;

@@ -9,8 +9,6 @@ export const MAX_KEY_BYTES = 2048;
 /** Largest value, serialised as JSON, in UTF-8 bytes (Durable Object storage's limit). */
 export const MAX_VALUE_BYTES = 128 * 1024;
 
-export { byteLength };
-
 function checkKey(key: string): void {
   if (typeof key !== "string" || key.length === 0) {
     throw new TypeError(`Storage keys must be non-empty strings; got ${JSON.stringify(key)}.`);

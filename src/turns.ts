@@ -27,8 +27,6 @@ const LOST: ErrorBody = { code: "internal", message: "The room could not store w
  * state it will leave and join the next commit (group commit): their frames
  * wait for it, and a failure discards every turn of the group and those after.
  */
-export type { QueuedTurn };
-
 export class TurnQueue {
   private readonly queue: QueuedTurn[] = [];
   private readonly groups: Group[] = [];
