@@ -1,5 +1,5 @@
 import { RESERVED_TYPES } from "./protocol.ts";
-import type { RoomDefinition, Schemas } from "./types.ts";
+import type { Emits, Room, RoomDefinition, Schemas } from "./types.ts";
 
 /**
  * Defines a room type: the messages it accepts (valibot schemas), what each
@@ -19,6 +19,15 @@ import type { RoomDefinition, Schemas } from "./types.ts";
  *     },
  *   },
  *   replies: { total: async (_, __, room) => (await room.storage.get<number>("total")) ?? 0 },
+ *   // Server code: await rooms.room("counter", "lobby").call("reset", { to: 0 })
+ *   actionInputs: { reset: v.object({ to: v.number() }) },
+ *   actions: {
+ *     async reset({ to }, room) {
+ *       await room.storage.put("total", to);
+ *       room.broadcast("total", { total: to, by: "server" });
+ *       return to;
+ *     },
+ *   },
  * });
  */
 export function defineRoom<
@@ -27,9 +36,19 @@ export function defineRoom<
   const S extends Schemas = {},
   D = {},
   H extends { [K in keyof RQ]: unknown } = { [K in keyof RQ]: unknown },
->(definition: RoomDefinition<EV, RQ, S, D, H>): RoomDefinition<EV, RQ, S, D, H> {
+  const AI extends Schemas = {},
+  A extends Record<string, (data: any, room: Room<D, Emits<S>>) => unknown> = {},
+>(definition: RoomDefinition<EV, RQ, S, D, H, AI, A>): RoomDefinition<EV, RQ, S, D, H, AI, A> {
   checkHandlers("event", definition.events, definition.on, "on");
   checkHandlers("request", definition.requests, definition.replies as Record<string, unknown> | undefined, "replies");
+  for (const name of Object.keys(definition.actionInputs ?? {})) {
+    if (typeof (definition.actions as Record<string, unknown> | undefined)?.[name] !== "function") {
+      throw new Error(`The action "${name}" has a schema in actionInputs but no function; add actions.${name}(data, room).`);
+    }
+  }
+  for (const [name, action] of Object.entries(definition.actions ?? {})) {
+    if (typeof action !== "function") throw new Error(`actions.${name} is not a function; an action is (data, room) => result.`);
+  }
   return definition;
 }
 

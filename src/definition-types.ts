@@ -1,4 +1,4 @@
-import type { InferInput, InferOutput } from "valibot";
+import type { GenericSchema, InferInput, InferOutput } from "valibot";
 import type { RoomDefinition, Schemas } from "./types.ts";
 
 /**
@@ -26,3 +26,20 @@ export type ClientEmits<Def> =
 
 /** Arguments after the type: data is optional when the schema accepts `undefined`. */
 export type DataArgs<T, Rest extends unknown[] = []> = undefined extends T ? [data?: T, ...Rest] : [data: T, ...Rest];
+
+/** Actions server code may call through a room handle: each one's input and result types, from a room definition. */
+export type RoomActions<Def> =
+  Def extends RoomDefinition<any, any, any, any, any, infer AI, infer A>
+    ? {
+        [K in keyof A & string]: {
+          input: K extends keyof AI ? InferInput<AI[K] & GenericSchema> : A[K] extends (data: infer X, ...rest: any[]) => unknown ? X : unknown;
+          result: A[K] extends (...args: any[]) => infer R ? Awaited<R> : unknown;
+        };
+      }
+    : never;
+
+/** The data type of action `K` of a room definition. */
+export type ActionInput<Def, K> = K extends keyof RoomActions<Def> ? (RoomActions<Def>[K] extends { input: infer I } ? I : never) : never;
+
+/** The result type of action `K` of a room definition. */
+export type ActionResult<Def, K> = K extends keyof RoomActions<Def> ? (RoomActions<Def>[K] extends { result: infer R } ? R : never) : never;

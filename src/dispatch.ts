@@ -65,7 +65,7 @@ function refused(code: ErrorBody["code"], message: string): Dispatch {
 }
 
 /** A record's own entry, never an inherited one such as "constructor". */
-function own<T>(record: Record<string, T> | undefined, key: string): T | undefined {
+export function own<T>(record: Record<string, T> | undefined, key: string): T | undefined {
   return record && Object.hasOwn(record, key) ? record[key] : undefined;
 }
 

@@ -1,6 +1,8 @@
+import { lostOutcome, prepareAction, thrownOutcome, type ActionOutcome, type ActionRequest } from "./actions.ts";
 import { ConnectionHandle } from "./connection.ts";
 import { dispatch, textSize, toBytes, type Dispatch } from "./dispatch.ts";
 import { RoomError } from "./errors.ts";
+import { roomHandle, RoomCallError } from "./handles.ts";
 import { resolveLimits, type RoomLimits } from "./limits.ts";
 import { Outbound } from "./outbound.ts";
 import type { RoomPorts } from "./ports.ts";
@@ -184,6 +186,32 @@ export class RoomEngine<S extends object> {
     });
   }
 
+  /**
+   * Server code's request through a room handle: runs as a turn; resolves
+   * once its writes are durable and its frames sent, never rejects.
+   */
+  act(request: ActionRequest): Promise<ActionOutcome> {
+    const where = `${this.address.type}/${this.address.name}`;
+    const prepared = prepareAction(this.definition, request, where);
+    if (!prepared.ok) return Promise.resolve(prepared.outcome);
+    const what = request.kind === "call" ? `The action "${request.action}"` : `A broadcast of "${request.type}"`;
+    return new Promise((resolve) => {
+      let outcome: ActionOutcome | undefined;
+      this.turns.enqueue({
+        during: prepared.during,
+        task: async () => {
+          try {
+            outcome = await prepared.run(this.room);
+          } catch (error) {
+            outcome = thrownOutcome(error, what, where);
+            throw error;
+          }
+        },
+        settle: (error) => resolve(error === undefined && outcome ? outcome : lostOutcome(where)),
+      });
+    });
+  }
+
   /** Resolves once every queued handler has finished and its writes are committed. */
   idle(): Promise<void> {
     return this.turns.idle();
@@ -337,6 +365,11 @@ export class RoomEngine<S extends object> {
       setAlarm: (at) => alarm.set(typeof at === "number" ? at : at.getTime()),
       getAlarm: () => alarm.get(),
       deleteAlarm: () => alarm.delete(),
+      handle: (type, name) => {
+        const others = this.ports.others;
+        if (!others) throw new RoomCallError("unknown_room", `No other rooms are reachable from ${this.address.type}/${this.address.name} here.`, { type, name });
+        return roomHandle(others.reach, others.rooms, type, name, { address: this.address, busy: () => this.turns.busy }) as never;
+      },
     };
   }
 

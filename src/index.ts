@@ -15,3 +15,6 @@ export { ConnectionCap, type ConnectionCapOptions, type ConnectionCount } from "
 export { openFileLimit, defaultConnectionCap, FALLBACK_CONNECTION_CAP } from "./open-files.ts";
 export { memoryStore } from "./memory-store.ts";
 export { sqliteStore, type SqliteDatabase, type SqliteStatement } from "./sqlite-store.ts";
+export { RoomCallError, roomHandle, type RoomHandle, type RoomHandles, type RoomReach, type HandleBroadcastOptions } from "./handles.ts";
+export type { ActionRequest, ActionOutcome, ActionErrorCode } from "./actions.ts";
+export type { RoomActions, ActionInput, ActionResult } from "./definition-types.ts";

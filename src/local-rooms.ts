@@ -1,6 +1,8 @@
 import type { Hono } from "hono";
+import type { ActionOutcome, ActionRequest } from "./actions.ts";
 import { ConnectionCap, type ConnectionCapOptions, type ConnectionCount } from "./connection-cap.ts";
 import { RoomEngine } from "./engine.ts";
+import { roomHandle, type RoomHandle, type RoomReach } from "./handles.ts";
 import type { Attachment, StoragePort } from "./ports.ts";
 import { CloseCode } from "./protocol.ts";
 import type { RoomHost, RoomsOptions } from "./router.ts";
@@ -104,6 +106,22 @@ export class LocalRooms<S extends object> {
     void this.release(roomKey(address));
   }
 
+  /** Reaches any room of this process by address, building it when it has no connections. */
+  readonly reach: RoomReach = { act: (address, request) => this.act(address, request) };
+
+  /** A handle on room `name` of type `type` (see `RoomHandles`). */
+  handle(type: string, name: string): RoomHandle<any> {
+    return roomHandle(this.reach, this.rooms, type, name);
+  }
+
+  /** Runs a handle's request as a turn of the room; an empty room is built for it and dropped after. */
+  private async act(address: RoomAddress, request: ActionRequest): Promise<ActionOutcome> {
+    if (!Object.hasOwn(this.rooms, address.type)) return { ok: false, code: "unknown_room", message: `No room type "${address.type}" is served here.` };
+    const outcome = await this.room(address).engine.act(request);
+    void this.release(roomKey(address));
+    return outcome;
+  }
+
   /** A plain HTTP request to the room. */
   async http(address: RoomAddress, request: Request): Promise<Response> {
     const response = await this.room(address).engine.http(request);
@@ -135,6 +153,7 @@ export class LocalRooms<S extends object> {
     const publish = port.publish;
     const engine = new RoomEngine<S>(this.rooms[address.type]!, address, {
       storage: store.storage(key),
+      others: { reach: this.reach, rooms: this.rooms },
       alarm: {
         set: async (at) => {
           await store.setAlarm(key, at);

@@ -1,4 +1,5 @@
-import type { SendStatus } from "./types.ts";
+import type { RoomReach } from "./handles.ts";
+import type { AnyRoomDefinition, SendStatus } from "./types.ts";
 
 /**
  * The contracts an adapter implements for one room. The core owns every
@@ -72,4 +73,6 @@ export interface RoomPorts<S> {
   alarm: AlarmPort;
   /** Clock, overridable in tests. Defaults to `Date.now`. */
   now?: () => number;
+  /** The deployment's rooms, for `room.handle()`: how to reach one, and the room types served. */
+  others?: { reach: RoomReach; rooms: Record<string, AnyRoomDefinition> };
 }

@@ -1,4 +1,5 @@
 import type { GenericSchema, InferOutput } from "valibot";
+import type { RoomHandle } from "./handles.ts";
 import type { RoomLimitsInput } from "./limits.ts";
 
 /** A record of named valibot schemas: one per event, request or emitted event. */
@@ -86,13 +87,25 @@ export interface Room<D = unknown, E = Record<string, unknown>> {
   setAlarm(at: number | Date): Promise<void>;
   getAlarm(): Promise<number | null>;
   deleteAlarm(): Promise<void>;
+  /**
+   * A handle on another room of this deployment (same process, or its own
+   * Durable Object): call its actions, broadcast to it. Type it with the
+   * other room's definition. A call runs as a turn of that room; awaiting it
+   * holds this room's turn, so two rooms must not call each other in a cycle.
+   *
+   * @example
+   * const inbox = room.handle<typeof inboxRoom>("inbox", connection.data.user);
+   * await inbox.call("push", { text: "you were mentioned" });
+   */
+  handle<Def extends AnyRoomDefinition = AnyRoomDefinition>(type: string, name: string): RoomHandle<Def>;
 }
 
 /**
  * Where a hook was running when it threw; `origin` is the `origins` test of the
- * room routes; `commit`: storing what a turn wrote failed (its frames were not sent).
+ * room routes; `action`: an action called through a handle; `commit`: storing
+ * what a turn wrote failed (its frames were not sent).
  */
-export type HookName = "origin" | "upgrade" | "connect" | "event" | "request" | "binary" | "http" | "close" | "alarm" | "commit";
+export type HookName = "origin" | "upgrade" | "connect" | "event" | "request" | "binary" | "http" | "close" | "alarm" | "action" | "commit";
 
 /** What the `error` hook learns about a failure. */
 export interface ErrorContext<D, E> {
@@ -124,6 +137,12 @@ export type Replies<RQ extends Schemas, H, D, E> = {
   [K in keyof H]: (data: InferOutput<RQ[K & keyof RQ]>, connection: Connection<D, E>, room: Room<D, E>) => H[K] | Promise<H[K]>;
 };
 
+/**
+ * The actions of a definition: one function per name, `(data, room) => result`.
+ * Those with a schema in `actionInputs` get its validated output as `data`.
+ */
+export type Actions<AI, D, E> = { [K in keyof AI]: (data: InferOutput<AI[K] & GenericSchema>, room: Room<D, E>) => unknown };
+
 /** Everything a room is: its messages, its hooks and its limits. Build one with `defineRoom`. */
 export interface RoomDefinition<
   EV extends Schemas = Schemas,
@@ -131,6 +150,8 @@ export interface RoomDefinition<
   S extends Schemas = Schemas,
   D = any,
   H = any,
+  AI = any,
+  A = any,
 > {
   /** Client → server events, by type. */
   events?: EV;
@@ -161,6 +182,19 @@ export interface RoomDefinition<
   error?: (error: unknown, context: ErrorContext<D, Emits<S>>) => Awaitable<void>;
   /** Runs when the alarm set with `room.setAlarm()` is due. */
   alarm?: (room: Room<D, Emits<S>>) => Awaitable<void>;
+  /**
+   * Schemas of action data, by action name: a call's data is validated
+   * against them before the action runs (`invalid_data` otherwise). Actions
+   * without one take any JSON data.
+   */
+  actionInputs?: AI;
+  /**
+   * Functions server code calls through a room handle (`rooms.room(type,
+   * name).call(action, data)`), and other rooms through `room.handle()`.
+   * Each runs as a turn of the room, like any handler; what it returns (JSON)
+   * is the call's result.
+   */
+  actions?: A & Actions<AI, D, Emits<S>>;
   /** Limits; see `RoomLimits` for the defaults. */
   limits?: RoomLimitsInput;
   /**
@@ -172,4 +206,4 @@ export interface RoomDefinition<
 }
 
 /** Any room definition, whatever its schemas: what routes and hosts accept. */
-export type AnyRoomDefinition = RoomDefinition<any, any, any, any, any>;
+export type AnyRoomDefinition = RoomDefinition<any, any, any, any, any, any, any>;

@@ -1,6 +1,7 @@
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import type { Hono } from "hono";
 import { HARD_QUEUE_FACTOR, LocalRooms, resolveLimits, roomKey, type Attachment, type ConnectionCapOptions, type ConnectionCount, type RoomAddress, type RoomsOptions, type SendStatus } from "../../src/index.ts";
+import type { AnyRoomDefinition, RoomHandles } from "../../src/index.ts";
 import { procOpenFileLimit } from "../shared/open-files.ts";
 import { bunSqliteStore } from "./sqlite.ts";
 
@@ -21,7 +22,7 @@ interface SocketData {
 type Socket = ServerWebSocket<SocketData>;
 
 /** What `bunRooms` returns: the routes, `fetch` and `websocket` for `Bun.serve`, and a graceful `close`. */
-export interface BunRooms {
+export interface BunRooms<R extends Record<string, AnyRoomDefinition> = Record<string, AnyRoomDefinition>> extends RoomHandles<R> {
   /** The room routes, to mount in your own Hono app. */
   app: Hono<any>;
   /** `fetch` for `Bun.serve` when roomwire is the whole app. */
@@ -42,7 +43,7 @@ export interface BunRooms {
  * const rooms = bunRooms({ rooms: { chat }, dataDir: "./.data" });
  * Bun.serve({ port: 8787, fetch: rooms.fetch, websocket: rooms.websocket });
  */
-export function bunRooms(options: BunRoomsOptions): BunRooms {
+export function bunRooms<const R extends Record<string, AnyRoomDefinition>>(options: BunRoomsOptions & { rooms: R }): BunRooms<R> {
   const store = bunSqliteStore(options.dataDir);
   let server: Server<SocketData> | undefined;
   const rooms = new LocalRooms<Socket>(options.rooms, store, {
@@ -92,6 +93,7 @@ export function bunRooms(options: BunRoomsOptions): BunRooms {
     app,
     fetch: (request, bunServer) => app.fetch(request, bunServer),
     websocket,
+    room: (type, name) => rooms.handle(type, name) as never,
     connections: () => rooms.connections(),
     async close() {
       await rooms.close();

@@ -1,6 +1,7 @@
+import { env as workerEnv } from "cloudflare:workers";
 import type { Context, Hono } from "hono";
-import { roomRoutes, type AcceptedUpgrade, type RoomAddress, type RoomsOptions } from "../../src/index.ts";
-import { CONNECTION_HEADER, ROOM_HEADER, roomObjectClass, UPGRADE_HEADER, type RoomObjectClass } from "./room-object.ts";
+import { roomHandle, roomKey, roomRoutes, type AcceptedUpgrade, type AnyRoomDefinition, type RoomAddress, type RoomHandles, type RoomReach, type RoomsOptions } from "../../src/index.ts";
+import { CONNECTION_HEADER, ROOM_HEADER, roomObjectClass, UPGRADE_HEADER, type RoomObjectClass, type RoomObjectInstance } from "./room-object.ts";
 
 import type { WorkerContext } from "./workers.ts";
 
@@ -15,8 +16,12 @@ export interface CloudflareRoomsOptions extends RoomsOptions {
   idleTimeout?: number;
 }
 
-/** What `cloudflareRooms` returns: the routes, the Worker's `fetch`, and the rooms' Durable Object class. */
-export interface CloudflareRooms {
+/**
+ * What `cloudflareRooms` returns: the routes, the Worker's `fetch`, the rooms'
+ * Durable Object class, and handles on rooms (`room(type, name)`), usable in
+ * the Worker's `fetch`, `scheduled` and `queue` handlers.
+ */
+export interface CloudflareRooms<R extends Record<string, AnyRoomDefinition> = Record<string, AnyRoomDefinition>> extends RoomHandles<R> {
   /** The room routes, to mount in your own Hono app. */
   app: Hono<any>;
   /** The Worker's `fetch` when roomwire is the whole app. */
@@ -35,7 +40,7 @@ export interface CloudflareRooms {
  * export const RoomObject = rooms.RoomObject; // class_name in wrangler.toml
  * export default { fetch: rooms.fetch };
  */
-export function cloudflareRooms(options: CloudflareRoomsOptions): CloudflareRooms {
+export function cloudflareRooms<const R extends Record<string, AnyRoomDefinition>>(options: CloudflareRoomsOptions & { rooms: R }): CloudflareRooms<R> {
   const binding = options.binding ?? "ROOMS";
   const missing =
     `No Durable Object binding "${binding}" in this Worker's env, so roomwire cannot reach its rooms. ` +
@@ -43,10 +48,23 @@ export function cloudflareRooms(options: CloudflareRoomsOptions): CloudflareRoom
     `([[durable_objects.bindings]] name = "${binding}", class_name = "RoomObject"), or pass { binding } with the name your wrangler.toml uses.`;
   let reported = false;
 
-  /** The room objects' namespace, or undefined when the Worker has no such binding (or it is not a Durable Object namespace). */
-  function namespaceOf(c: Context): DurableObjectNamespace | undefined {
-    const candidate = (c.env as Record<string, unknown> | undefined)?.[binding] as Partial<DurableObjectNamespace> | undefined;
+  /** The room objects' namespace in `env`, or undefined when the Worker has no such binding (or it is not a Durable Object namespace). */
+  function namespaceIn(env: unknown): DurableObjectNamespace | undefined {
+    const candidate = (env as Record<string, unknown> | undefined)?.[binding] as Partial<DurableObjectNamespace> | undefined;
     return typeof candidate?.idFromName === "function" && typeof candidate.get === "function" ? (candidate as DurableObjectNamespace) : undefined;
+  }
+  const namespaceOf = (c: Context) => namespaceIn(c.env);
+
+  /** Room handles' requests go to the room's object by Durable Object RPC. */
+  function reach(env: unknown): RoomReach {
+    return {
+      act(address, request) {
+        const namespace = namespaceIn(env);
+        if (!namespace) return Promise.reject(new Error(missing));
+        const stub = namespace.get(namespace.idFromName(roomKey(address))) as unknown as RoomObjectInstance;
+        return stub.roomwireAct(address, request);
+      },
+    };
   }
 
   /** Checked before a check, an upgrade or plain HTTP reaches a room, so `?roomwire_check` answers what the upgrade would. */
@@ -76,7 +94,7 @@ export function cloudflareRooms(options: CloudflareRoomsOptions): CloudflareRoom
     } else {
       headers.set(CONNECTION_HEADER, connection);
     }
-    const stub = namespace.get(namespace.idFromName(`${address.type}/${address.name}`));
+    const stub = namespace.get(namespace.idFromName(roomKey(address)));
     return stub.fetch(new Request(c.req.raw, { headers }));
   }
 
@@ -89,6 +107,8 @@ export function cloudflareRooms(options: CloudflareRoomsOptions): CloudflareRoom
   return {
     app,
     fetch: (request, env, ctx) => app.fetch(request, env, ctx as ExecutionContext),
-    RoomObject: roomObjectClass(options.rooms, options.idleTimeout ?? 120),
+    RoomObject: roomObjectClass({ rooms: options.rooms, idleTimeoutSeconds: options.idleTimeout ?? 120, reach }),
+    // The Worker's env from the runtime, so a handle works in any handler without passing env along.
+    room: (type, name) => roomHandle(reach(workerEnv), options.rooms, type, name) as never,
   };
 }

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { HibernatingSocket, ObjectState } from "./workers.ts";
-import { RoomEngine, type AnyRoomDefinition, type Attachment, type RoomAddress, type RoomPorts, type SendStatus } from "../../src/index.ts";
+import { RoomEngine, type ActionOutcome, type ActionRequest, type AnyRoomDefinition, type Attachment, type RoomAddress, type RoomPorts, type RoomReach, type SendStatus } from "../../src/index.ts";
 
 /** Headers only the Worker sets on what it forwards to a room's object; a client's copies are overwritten or removed. */
 export const ROOM_HEADER = "x-roomwire-room";
@@ -15,6 +15,8 @@ const SWEEP_EVERY_MS = 30_000;
 export interface RoomObjectConfig {
   rooms: Record<string, AnyRoomDefinition>;
   idleTimeoutSeconds: number;
+  /** How a room reaches the other rooms of the Worker (`room.handle()`), from the object's `env`. */
+  reach(env: unknown): RoomReach;
 }
 
 /** A room's Durable Object, as a subclass sees it. */
@@ -26,6 +28,8 @@ export interface RoomObjectInstance {
   webSocketClose(ws: HibernatingSocket, code: number, reason: string): void;
   webSocketError(ws: HibernatingSocket, error: unknown): void;
   alarm(): Promise<void>;
+  /** A room handle's request (Durable Object RPC): runs it as a turn of the room at `address`. */
+  roomwireAct(address: RoomAddress, request: ActionRequest): Promise<ActionOutcome>;
 }
 
 /** The Durable Object class a Worker exports under wrangler.toml's `class_name`; subclass it to add methods. */
@@ -35,8 +39,7 @@ export type RoomObjectClass = new (ctx: ObjectState, env: unknown) => RoomObject
  * Builds the Durable Object class that serves every room type of a Worker.
  * Subclass it to add methods of your own; `ctx` and `env` are the object's.
  */
-export function roomObjectClass(rooms: Record<string, AnyRoomDefinition>, idleTimeoutSeconds: number): RoomObjectClass {
-  const config: RoomObjectConfig = { rooms, idleTimeoutSeconds };
+export function roomObjectClass(config: RoomObjectConfig): RoomObjectClass {
   // The class is built on the runtime's types; its public face is RoomObjectClass.
   return class extends RoomObject {
     constructor(ctx: DurableObjectState, env: unknown) {
@@ -57,11 +60,13 @@ export class RoomObject extends DurableObject {
   private readonly lastMessage = new WeakMap<WebSocket, number>();
   private readonly rooms: Record<string, AnyRoomDefinition>;
   private readonly idleTimeoutSeconds: number;
+  private readonly reach: RoomReach;
 
   constructor(ctx: DurableObjectState, env: unknown, config: RoomObjectConfig) {
     super(ctx, env as never);
     this.rooms = config.rooms;
     this.idleTimeoutSeconds = config.idleTimeoutSeconds;
+    this.reach = config.reach(env);
     // Heartbeats are answered by the runtime, without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS roomwire_room (id INTEGER PRIMARY KEY CHECK (id = 1), type TEXT NOT NULL, name TEXT NOT NULL)");
@@ -125,6 +130,13 @@ export class RoomObject extends DurableObject {
     await this.room().alarm();
   }
 
+  /** Durable Object RPC from a room handle: wakes a hibernated room, or makes a new one, and runs the request as a turn. */
+  async roomwireAct(address: RoomAddress, request: ActionRequest): Promise<ActionOutcome> {
+    if (!Object.hasOwn(this.rooms, address.type)) return { ok: false, code: "unknown_room", message: `No room type "${address.type}" is served by this Worker.` };
+    this.remember(address);
+    return this.room().act(request);
+  }
+
   private room(): RoomEngine<WebSocket> {
     if (this.engine) return this.engine;
     const row = this.ctx.storage.sql.exec<{ type: string; name: string }>("SELECT type, name FROM roomwire_room").toArray()[0];
@@ -144,6 +156,7 @@ export class RoomObject extends DurableObject {
     const { ctx } = this;
     const storage = ctx.storage;
     return {
+      others: { reach: this.reach, rooms: this.rooms },
       sockets: {
         sockets: (tag) => ctx.getWebSockets(tag),
         send: (ws, frame): SendStatus => {

@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
 import { LocalRooms, memoryStore, type Attachment, type ConnectionCapOptions, type ConnectionCount, type LocalStore, type RoomsOptions, type SendStatus } from "../../src/index.ts";
+import type { AnyRoomDefinition, RoomHandles } from "../../src/index.ts";
 import { CloseSoon } from "./close-soon.ts";
 import { KvRooms } from "./kv-storage.ts";
 import { denoOpenFileLimit } from "./open-files.ts";
@@ -26,7 +27,7 @@ export interface DenoRoomsOptions extends RoomsOptions, ConnectionCapOptions {
 }
 
 /** The rooms a `denoRooms` serves: a `Deno.serve` handler, the Hono routes, and a graceful `close`. */
-export interface DenoRooms {
+export interface DenoRooms<R extends Record<string, AnyRoomDefinition> = Record<string, AnyRoomDefinition>> extends RoomHandles<R> {
   /** The room routes, to mount in your own Hono app. */
   app: Hono;
   /** The handler for `serve` (or `Deno.serve`) when roomwire is the whole app. */
@@ -53,7 +54,7 @@ const HIGH_WATER_BYTES = 64 * 1024;
  * Deno.serve({ port: 8787 }, rooms.fetch);
  * // In memory, no Deno KV needed: denoRooms({ rooms: { chat } })
  */
-export function denoRooms(options: DenoRoomsOptions): DenoRooms {
+export function denoRooms<const R extends Record<string, AnyRoomDefinition>>(options: DenoRoomsOptions & { rooms: R }): DenoRooms<R> {
   const kv = options.dataDir === undefined && options.kv === undefined ? undefined : new KvRooms(options);
   const store: LocalStore = kv ?? memoryStore();
   const attachments = new WeakMap<WebSocket, Attachment>();
@@ -93,6 +94,7 @@ export function denoRooms(options: DenoRoomsOptions): DenoRooms {
   return {
     app,
     fetch: (request) => app.fetch(request),
+    room: (type, name) => rooms.handle(type, name) as never,
     connections: () => rooms.connections(),
     async close() {
       await rooms.close();

@@ -16,6 +16,7 @@ import {
   type RoomsOptions,
   type SendStatus,
 } from "../../src/index.ts";
+import type { AnyRoomDefinition, RoomHandles } from "../../src/index.ts";
 import { procOpenFileLimit } from "../shared/open-files.ts";
 import { nodeSqliteStore } from "./sqlite.ts";
 
@@ -44,7 +45,7 @@ export interface NodeServeOptions {
 export type NodeFetch = (request: Request, env?: any) => Response | Promise<Response>;
 
 /** What `nodeRooms` returns. */
-export interface NodeRooms {
+export interface NodeRooms<R extends Record<string, AnyRoomDefinition> = Record<string, AnyRoomDefinition>> extends RoomHandles<R> {
   /** The room routes, to mount in your own Hono app. */
   app: Hono<any>;
   /** Starts a `node:http` server for plain HTTP and the rooms' WebSocket upgrades; resolves once it listens. */
@@ -78,7 +79,7 @@ interface Handshake {
  * const rooms = nodeRooms({ rooms: { chat }, dataDir: "./.data" });
  * const server = await rooms.serve({ port: 8787 });
  */
-export function nodeRooms(options: NodeRoomsOptions): NodeRooms {
+export function nodeRooms<const R extends Record<string, AnyRoomDefinition>>(options: NodeRoomsOptions & { rooms: R }): NodeRooms<R> {
   const store: LocalStore & { close?(): void } = options.dataDir ? nodeSqliteStore(options.dataDir) : memoryStore();
   const idleMs = (options.idleTimeout ?? 120) * 1000;
   const rooms = new LocalRooms<Socket>(options.rooms, store, {
@@ -185,6 +186,7 @@ export function nodeRooms(options: NodeRoomsOptions): NodeRooms {
         server.listen(port, hostname, () => resolve(server));
       });
     },
+    room: (type, name) => rooms.handle(type, name) as never,
     connections: () => rooms.connections(),
     async close() {
       clearInterval(pinger);

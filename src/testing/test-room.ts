@@ -1,4 +1,5 @@
 import { RoomEngine } from "../engine.ts";
+import { roomHandle, type RoomHandle, type RoomReach } from "../handles.ts";
 import { memoryStorage } from "../memory-storage.ts";
 import type { Attachment, RoomPorts, StoragePort } from "../ports.ts";
 import { CloseCode } from "../protocol.ts";
@@ -75,6 +76,15 @@ export class TestRoom<Def extends RoomDefinition = RoomDefinition> {
   private readonly ports: RoomPorts<TestSocket>;
   /** Widened from `Def`: `reload` may replace it. */
   private definition: RoomDefinition;
+  /**
+   * A handle on this room, as server code gets one from `rooms.room(type, name)`:
+   * `call` its actions, `broadcast` to its connections.
+   *
+   * @example
+   * const room = testRoom(counter, { hibernate: true });
+   * expect(await room.handle.call("reset", { to: 5 })).toBe(5);
+   */
+  readonly handle: RoomHandle<Def>;
 
   constructor(
     definition: Def,
@@ -84,10 +94,22 @@ export class TestRoom<Def extends RoomDefinition = RoomDefinition> {
     this.type = options.type ?? "room";
     this.name = options.name ?? "test";
     const store = options.storage ?? memoryStorage();
+    // Only this room is reachable: a handle on any other answers `unknown_room`.
+    const reach: RoomReach = {
+      act: async (address, request) => {
+        if (address.type !== this.type || address.name !== this.name) {
+          return { ok: false, code: "unknown_room", message: `testRoom runs only ${this.type}/${this.name}, not ${address.type}/${address.name}.` };
+        }
+        return (await this.room()).act(request);
+      },
+    };
+    const rooms = { [this.type]: definition };
+    this.handle = roomHandle(reach, rooms, this.type, this.name) as RoomHandle<Def>;
     this.storage = roomStorage(committing(store));
     this.ports = {
       storage: store,
       now: options.now,
+      others: { reach, rooms },
       alarm: {
         set: async (at) => void (this.alarmAt = at),
         get: async () => this.alarmAt,

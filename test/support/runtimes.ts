@@ -31,7 +31,11 @@ export type App =
   /** test/fixtures/storage-server.*: the storage, socket, flood and ledger rooms on the runtime's real store */
   | "storage"
   /** test/fixtures/fragile-server.*: the fragile room, on a store that refuses any commit writing the key "poison" */
-  | "fragile";
+  | "fragile"
+  /** test/fixtures/handles-server.*: rooms reached from server code through room handles */
+  | "handles"
+  /** examples/inbox: per-user rooms fed by a backend's push */
+  | "inbox";
 
 /** How to run an entry, beyond PORT, DATA_DIR and HOST. */
 export interface LaunchOptions {
@@ -63,7 +67,7 @@ export interface Runtime {
 
 const bun: Runtime = {
   name: "bun",
-  apps: { chat: example("chat/bun.ts"), dashboard: example("dashboard/bun.ts"), storage: fixture("storage-server.bun.ts"), fragile: fixture("fragile-server.bun.ts") },
+  apps: { chat: example("chat/bun.ts"), dashboard: example("dashboard/bun.ts"), storage: fixture("storage-server.bun.ts"), fragile: fixture("fragile-server.bun.ts"), handles: fixture("handles-server.bun.ts"), inbox: example("inbox/bun.ts") },
   command: (entry, { args = [] } = {}) => [bin("bun"), entry, ...args],
   direct: true,
   serverProcess: (pid) => pid,
@@ -71,7 +75,7 @@ const bun: Runtime = {
 
 const deno: Runtime = {
   name: "deno",
-  apps: { chat: example("chat/deno.ts"), dashboard: example("dashboard/deno.ts"), storage: fixture("storage-server.deno.ts"), fragile: fixture("fragile-server.deno.ts") },
+  apps: { chat: example("chat/deno.ts"), dashboard: example("dashboard/deno.ts"), storage: fixture("storage-server.deno.ts"), fragile: fixture("fragile-server.deno.ts"), handles: fixture("handles-server.deno.ts"), inbox: example("inbox/deno.ts") },
   // --cached-only: everything is in node_modules (deno.json's "nodeModulesDir": "manual"); a test never downloads.
   command: (entry, { args = [], gc, denoConfig, denoPermissions = ["-A"] } = {}) => [
     bin("deno"),
@@ -90,7 +94,7 @@ const deno: Runtime = {
 const workerd: Runtime = {
   name: "workerd",
   // The chat app is the root wrangler.toml.
-  apps: { chat: resolve(root, "wrangler.toml"), dashboard: example("dashboard/wrangler.toml"), storage: fixture("wrangler.storage.toml"), fragile: fixture("wrangler.fragile.toml") },
+  apps: { chat: resolve(root, "wrangler.toml"), dashboard: example("dashboard/wrangler.toml"), storage: fixture("wrangler.storage.toml"), fragile: fixture("wrangler.fragile.toml"), handles: fixture("wrangler.handles.toml"), inbox: example("inbox/wrangler.toml") },
   // A wrangler config runs under `wrangler dev` (scripts/start-cloudflare.mjs); a script (the bench's Miniflare host) runs on Node.
   command: (entry, { args = [] } = {}) => {
     if (!entry.endsWith(".toml")) return [nodeBin, entry, ...args];
@@ -103,7 +107,7 @@ const workerd: Runtime = {
 
 const node: Runtime = {
   name: "node",
-  apps: { chat: example("chat/node.ts"), dashboard: example("dashboard/node.ts"), storage: fixture("storage-server.node.ts"), fragile: fixture("fragile-server.node.ts") },
+  apps: { chat: example("chat/node.ts"), dashboard: example("dashboard/node.ts"), storage: fixture("storage-server.node.ts"), fragile: fixture("fragile-server.node.ts"), handles: fixture("handles-server.node.ts"), inbox: example("inbox/node.ts") },
   // Node 20 runs TypeScript through tsx's loader, in the same process.
   command: (entry, { args = [], gc } = {}) => [nodeBin, "--import", "tsx", ...(gc ? ["--expose-gc"] : []), entry, ...args],
   direct: true,
