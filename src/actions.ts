@@ -1,5 +1,6 @@
 import { safeParse, type GenericSchema } from "valibot";
 import { RoomError } from "./errors.ts";
+import { RoomCallError } from "./handles.ts";
 import { own } from "./dispatch.ts";
 import type { AnyRoomDefinition, Room } from "./types.ts";
 
@@ -88,7 +89,8 @@ export function prepareAction(definition: AnyRoomDefinition, request: ActionRequ
 
 /** The outcome of an action whose handler threw `error`. */
 export function thrownOutcome(error: unknown, action: string, where: string): ActionOutcome {
-  if (error instanceof RoomError) return { ok: false, code: error.code, message: error.message };
+  // A refusal on purpose, or a handle's call that failed inside the action (its message names that room).
+  if (error instanceof RoomError || error instanceof RoomCallError) return { ok: false, code: error.code, message: error.message };
   return { ok: false, code: "action_failed", message: `${action} in ${where} threw: ${messageOf(error)}` };
 }
 

@@ -29,7 +29,10 @@ export type DataArgs<T, Rest extends unknown[] = []> = undefined extends T ? [da
 
 /** Actions server code may call through a room handle: each one's input and result types, from a room definition. */
 export type RoomActions<Def> =
-  Def extends RoomDefinition<any, any, any, any, any, infer AI, infer A>
+  // An untyped handle (`any`): any action, any data, an unknown result.
+  0 extends 1 & Def
+    ? Record<string, { input: any; result: unknown }>
+    : Def extends RoomDefinition<any, any, any, any, any, infer AI, infer A>
     ? {
         [K in keyof A & string]: {
           input: K extends keyof AI ? InferInput<AI[K] & GenericSchema> : A[K] extends (data: infer X, ...rest: any[]) => unknown ? X : unknown;

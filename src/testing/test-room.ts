@@ -73,6 +73,8 @@ export class TestRoom<Def extends RoomDefinition = RoomDefinition> {
   private readonly sockets = new Set<TestSocket>();
   private readonly settling = new Set<Promise<void>>();
   private engine: RoomEngine<TestSocket> | undefined;
+  /** The last rebuild asked for (hibernation mode). */
+  private building: Promise<void> = Promise.resolve();
   private readonly ports: RoomPorts<TestSocket>;
   /** Widened from `Def`: `reload` may replace it. */
   private definition: RoomDefinition;
@@ -161,7 +163,15 @@ export class TestRoom<Def extends RoomDefinition = RoomDefinition> {
   }
 
   /** The engine for the next event: the same one, or in hibernation mode a new one (after the last has gone idle). */
-  private async room(): Promise<RoomEngine<TestSocket>> {
+  private room(): Promise<RoomEngine<TestSocket>> {
+    if (this.engine && !this.options.hibernate) return Promise.resolve(this.engine);
+    // One rebuild at a time, in the order events arrive: two events at once must not get two live rooms.
+    const next = this.building.then(() => this.rebuild());
+    this.building = next.then(() => undefined, () => undefined);
+    return next;
+  }
+
+  private async rebuild(): Promise<RoomEngine<TestSocket>> {
     if (this.engine && !this.options.hibernate) return this.engine;
     await this.engine?.idle();
     if (this.engine) {

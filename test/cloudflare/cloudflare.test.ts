@@ -8,7 +8,8 @@ import { Peer } from "../support/ws-client.ts";
 
 const fixture = (name: string) => resolve(import.meta.dirname, "fixtures", name);
 /** The fixture Worker (fixtures/worker.ts) under wrangler, and the probe room on Bun to compare with. */
-const workerd = runtime("workerd").command(fixture("wrangler.toml"));
+// --test-scheduled: GET /__scheduled runs the Worker's cron handler.
+const workerd = runtime("workerd").command(fixture("wrangler.toml"), { args: ["--test-scheduled"] });
 const bun = runtime("bun").command(fixture("probe-server.bun.ts"));
 
 /** How long the hibernation test stays idle: workerd evicts an idle object after about 10 s. */
@@ -46,8 +47,8 @@ describe("Cloudflare adapter on workerd", () => {
     peers.push(peer);
     return peer;
   };
-  const stats = async (room: string): Promise<{ constructed: number[]; fetches: number }> =>
-    (await fetch(`${server.url}/__stats/chat/${room}`)).json() as never;
+  const stats = async (room: string, name?: string): Promise<{ constructed: number[]; fetches: number }> =>
+    (await fetch(name === undefined ? `${server.url}/__stats/chat/${room}` : `${server.url}/__stats/${room}/${name}`)).json() as never;
 
   beforeAll(async () => {
     dataDir = tempDir();
@@ -96,6 +97,39 @@ describe("Cloudflare adapter on workerd", () => {
     expect(history.data.map((said: { user: string; text: string }) => `${said.user}:${said.text}`)).toEqual(["ann:before", "bob:after"]);
     bob.close(1000);
     expect((await ann.next("left")).data).toEqual({ id: bobId, user: "bob" });
+  });
+
+  it("a handle's call wakes a hibernated room by Durable Object RPC, and its result comes back", { timeout: IDLE_MS + 20_000 }, async () => {
+    const room = `hib-call-${Date.now()}`;
+    const call = async (action: string, data?: unknown) =>
+      ((await (await fetch(`${server.url}/__call/${room}/${action}`, { method: "POST", body: data === undefined ? "" : JSON.stringify(data) })).json()) as { result: unknown }).result;
+    const ann = await join(`/rooms/counter/${room}?user=ann`);
+    await ann.next("resume");
+    expect(await call("add", { by: 2 })).toBe(2);
+    expect((await ann.next("total")).data).toEqual({ total: 2, by: 2, from: "server" });
+    expect((await stats("counter", room)).constructed).toHaveLength(1);
+
+    await sleep(IDLE_MS);
+
+    const callAt = Date.now();
+    expect(await call("add", { by: 3 })).toBe(5);
+    // The object had been evicted: the call constructed it again, and the hibernated socket still gets the broadcast.
+    const after = await stats("counter", room);
+    expect(after.constructed).toHaveLength(2);
+    expect(after.constructed[1]).toBeGreaterThanOrEqual(callAt - 50);
+    expect((await ann.next("total")).data).toEqual({ total: 5, by: 3, from: "server" });
+    expect(after.fetches).toBe(1);
+  });
+
+  it("reaches rooms through handles from the Worker's scheduled and queue handlers", async () => {
+    const room = `queued-${Date.now()}`;
+    const total = async (name: string) =>
+      ((await (await fetch(`${server.url}/__call/${name}/total`, { method: "POST" })).json()) as { result: number }).result;
+    const before = await total("cron");
+    expect((await fetch(`${server.url}/__scheduled?cron=*+*+*+*+*`)).status).toBe(200);
+    await expect.poll(() => total("cron"), { timeout: 10_000 }).toBe(before + 1);
+    expect(await (await fetch(`${server.url}/__enqueue/${room}?by=7`, { method: "POST" })).json()).toEqual({ queued: true });
+    await expect.poll(() => total(room), { timeout: 15_000 }).toBe(7);
   });
 
   it("refuses an upgrade in the Worker, without a request to the room's object", async () => {
