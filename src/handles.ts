@@ -80,7 +80,15 @@ export interface HandleCaller {
   busy(): boolean;
 }
 
-/** Builds a handle on `type`/`name`, checked against the room types served here. */
+/**
+ * Builds a handle on `type`/`name`, checked against the room types served
+ * here. Adapters use it to offer `rooms.room()`; `reach` is how they run a
+ * request in the room.
+ *
+ * @example
+ * const handle = roomHandle(localRooms.reach, { counter }, "counter", "lobby");
+ * await handle.call("add", { by: 1 });
+ */
 export function roomHandle(reach: RoomReach, rooms: Record<string, AnyRoomDefinition>, type: string, name: string, caller?: HandleCaller): RoomHandle<any> {
   if (!Object.hasOwn(rooms, type)) {
     const known = Object.keys(rooms).map((each) => `"${each}"`).join(", ");
