@@ -30,7 +30,9 @@ export type ActionErrorCode =
   /** The room could not store what the action wrote; nothing of it happened. */
   | "not_stored"
   /** A room called itself from inside one of its turns, which would wait for itself for ever. */
-  | "self_call";
+  | "self_call"
+  /** The process's rooms were closed (`close()`); nothing ran. */
+  | "closed";
 
 /** How a handle's request ended: the result as JSON text, or an error. Plain data, like the request. */
 export type ActionOutcome = { ok: true; result?: string } | { ok: false; code: ActionErrorCode | (string & {}); message: string };

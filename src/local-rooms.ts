@@ -117,6 +117,7 @@ export class LocalRooms<S extends object> {
   /** Runs a handle's request as a turn of the room; an empty room is built for it and dropped after. */
   private async act(address: RoomAddress, request: ActionRequest): Promise<ActionOutcome> {
     if (!Object.hasOwn(this.rooms, address.type)) return { ok: false, code: "unknown_room", message: `No room type "${address.type}" is served here.` };
+    if (this.stopped) return { ok: false, code: "closed", message: `The rooms of this process are closed (close() was called), so ${roomKey(address)} cannot be reached.` };
     const outcome = await this.room(address).engine.act(request);
     void this.release(roomKey(address));
     return outcome;

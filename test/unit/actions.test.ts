@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { defineRoom, memoryStorage, RoomCallError, type RoomHandle, type StoragePort } from "../../src/index.ts";
+import { defineRoom, LocalRooms, memoryStorage, memoryStore, RoomCallError, type RoomHandle, type StoragePort } from "../../src/index.ts";
 import { testRoom } from "../../src/testing/index.ts";
 import { counterRoom } from "../fixtures/handles-room.ts";
 
@@ -124,5 +124,24 @@ describe("actions through a room handle", () => {
     void (() => room.handle.broadcast("said", {}));
     // @ts-expect-error: wrong payload
     void (() => room.handle.broadcast("notice", { text: 1 }));
+  });
+});
+
+describe("handles of a long-running process", () => {
+  it("builds an empty room for a call, drops it after, and refuses calls once closed", async () => {
+    const store = memoryStore();
+    const rooms = new LocalRooms<object>({ counter: counterRoom }, store, {
+      send: () => "sent",
+      close: () => {},
+      attachment: () => ({ id: "x", data: {} }),
+      setAttachment: () => {},
+    });
+    const lobby = rooms.handle("counter", "lobby");
+    expect(await lobby.call("add", { by: 2 })).toBe(2);
+    expect(await lobby.call("add", { by: 2 })).toBe(4);
+    expect(() => rooms.handle("nope", "lobby")).toThrow('No room type "nope" is served here; the room types are "counter".');
+    expect(() => rooms.handle("counter", "..")).toThrow("Invalid room name");
+    await rooms.close();
+    await expect(lobby.call("total")).rejects.toMatchObject({ code: "closed" });
   });
 });
