@@ -16,9 +16,11 @@ const inspectorPort = await new Promise((resolve) => {
   });
 });
 
+// --test-scheduled: GET /__scheduled?cron=… runs the Worker's `scheduled` handler (wrangler dev never runs crons
+// by itself). It takes only that path, so a Worker without crons is served as before.
 const wrangler = spawn(
   `${root}node_modules/.bin/wrangler`,
-  ["dev", "--ip", host, "--port", port, "--persist-to", dataDir, "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false", ...process.argv.slice(2)],
+  ["dev", "--ip", host, "--port", port, "--persist-to", dataDir, "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false", "--test-scheduled", ...process.argv.slice(2)],
   { cwd: root, stdio: "inherit", env: { WRANGLER_SEND_METRICS: "false", ...process.env } },
 );
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => wrangler.kill(signal));

@@ -43,6 +43,9 @@ body[data-live=false] .grid{opacity:.55}
 .delta{min-height:1.1em}
 .delta.up::before{content:"▲ "}
 .delta.down::before{content:"▼ "}
+.spark{display:block;width:100%;height:38px;margin:.15rem 0 .45rem;overflow:visible}
+.spark .line{fill:none;stroke:var(--accent);stroke-width:1.75;stroke-linejoin:round;stroke-linecap:round;vector-effect:non-scaling-stroke}
+.spark .area{fill:color-mix(in srgb,var(--accent) 13%,transparent);stroke:none}
 .source{padding:0 .4rem;border-radius:4px;background:var(--bg)}
 .empty{grid-column:1/-1;padding:2.5rem 1rem;text-align:center;color:var(--muted);background:var(--panel);border:1px dashed var(--line);border-radius:14px}
 footer{margin-top:1.6rem;font-size:.82rem;color:var(--muted)}
@@ -63,13 +66,14 @@ code{font:.8rem/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;padding
     <p id="empty" class="empty">No metrics yet. Push one with the command below.</p>
   </main>
   <footer>
-    <p>Values are pushed by the server as they change; nothing here polls. Update a metric:</p>
+    <p>Values are pushed by the server as they change; nothing here polls. Each chart shows a metric's last 30 values. Update a metric:</p>
     <p><code id="hint"></code></p>
   </footer>
 </div>
 <script type="module">
 // roomwire/client (served by app.ts): reconnects with backoff and heartbeats. The room sends a snapshot
-// on every (re)connect and then only the metrics that changed.
+// on every (re)connect, with each metric's recent values, and then only the metrics that changed:
+// the page appends those to the charts itself.
 import { connect } from "/client.js";
 
 const ROOM_RE = /^[A-Za-z0-9._~-]{1,128}$/;
@@ -78,8 +82,15 @@ const requested = new URLSearchParams(location.search).get("room") || "main";
 const room = ROOM_RE.test(requested) && requested !== "." && requested !== ".." ? requested : "main";
 const path = "/rooms/dashboard/" + encodeURIComponent(room);
 const number = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
-/** name → its card element; the card keeps the shown value in data-value. */
+/** name → its card element; the card keeps the shown value in data-value, its chart's length in data-points. */
 const cards = new Map();
+/** name → the values its chart shows, oldest first. */
+const series = new Map();
+/** The most values a chart shows: as many as the room keeps (RECENT in room.ts). */
+const POINTS = 30;
+const SVG = "http://www.w3.org/2000/svg";
+/** What changed a metric, as its card says: a POST, server code (the record action), the simulated feed. */
+const SOURCES = { http: "POST", action: "server", feed: "feed" };
 
 function el(id) { return document.getElementById(id); }
 function mk(tag, cls, text) {
@@ -115,6 +126,12 @@ function card(name) {
   const value = c.appendChild(mk("p", "value"));
   value.appendChild(mk("span", "num"));
   if (parts[1]) value.appendChild(mk("span", "unit", parts[1]));
+  const chart = c.appendChild(document.createElementNS(SVG, "svg"));
+  chart.setAttribute("class", "spark");
+  chart.setAttribute("viewBox", "0 0 100 40");
+  chart.setAttribute("preserveAspectRatio", "none");
+  chart.setAttribute("role", "img");
+  ["area", "line"].forEach(function (cls) { chart.appendChild(document.createElementNS(SVG, "polyline")).setAttribute("class", cls); });
   const meta = mk("div", "meta");
   meta.appendChild(mk("span", "delta"));
   meta.appendChild(mk("span", "when"));
@@ -127,16 +144,43 @@ function card(name) {
   return c;
 }
 
-/** Shows one metric; flashes the card when a value it already showed changes. */
+/**
+ * Draws the chart of a card: the values left to right, newest at the right edge, scaled to
+ * their own range; a chart that is not full yet starts further right.
+ */
+function draw(c, values) {
+  c.dataset.points = String(values.length);
+  const lo = Math.min.apply(null, values);
+  const hi = Math.max.apply(null, values);
+  // A single value is drawn as a short flat line.
+  const drawn = values.length === 1 ? [values[0], values[0]] : values;
+  const xy = drawn.map(function (v, i) {
+    const x = ((POINTS - drawn.length + i) / (POINTS - 1)) * 100;
+    const y = hi === lo ? 20 : 37 - ((v - lo) / (hi - lo)) * 34;
+    return x.toFixed(2) + "," + y.toFixed(2);
+  });
+  const chart = c.querySelector(".spark");
+  chart.querySelector(".line").setAttribute("points", xy.join(" "));
+  chart.querySelector(".area").setAttribute("points", xy[0].split(",")[0] + ",40 " + xy.join(" ") + " 100,40");
+  chart.setAttribute("aria-label", "last " + values.length + " values, " + number.format(lo) + " to " + number.format(hi));
+}
+
+/**
+ * Shows one metric and extends its chart (a snapshot's metric brings its recent values, which
+ * replace the chart); flashes the card when a value it already showed changes.
+ */
 function show(name, metric, source) {
   const c = card(name);
+  const values = (metric.recent || (series.get(name) || []).concat([metric.value])).slice(-POINTS);
+  series.set(name, values);
+  draw(c, values);
   const before = c.dataset.value === undefined ? undefined : Number(c.dataset.value);
   c.dataset.value = String(metric.value);
   const text = number.format(metric.value);
   c.querySelector(".num").textContent = text;
   const unit = c.querySelector(".unit");
   c.querySelector(".value").classList.toggle("long", text.length + (unit ? unit.textContent.length : 0) > 7);
-  c.querySelector(".when").textContent = clock(metric.at) + (source ? " · " + (source === "http" ? "POST" : source) : "");
+  c.querySelector(".when").textContent = clock(metric.at) + (source ? " · " + (SOURCES[source] || source) : "");
   const delta = c.querySelector(".delta");
   if (before === undefined || before === metric.value) {
     if (before === undefined) { delta.className = "delta"; delta.textContent = ""; }
@@ -157,7 +201,7 @@ const client = connect((location.protocol === "https:" ? "wss:" : "ws:") + "//" 
 client.on("snapshot", function (d) {
   const names = Object.keys(d.metrics);
   // A metric the room no longer has (after a reconnect) goes away.
-  cards.forEach(function (c, name) { if (names.indexOf(name) < 0) { c.remove(); cards.delete(name); } });
+  cards.forEach(function (c, name) { if (names.indexOf(name) < 0) { c.remove(); cards.delete(name); series.delete(name); } });
   names.sort().forEach(function (name) { show(name, d.metrics[name]); });
   el("empty").hidden = cards.size > 0;
   const latest = names.reduce(function (m, n) { return Math.max(m, d.metrics[n].at); }, 0);
