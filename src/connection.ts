@@ -29,8 +29,14 @@ export class ConnectionHandle<S extends object> implements Connection<any, any> 
   get tags(): readonly string[] {
     return this.attachment.tags ?? [];
   }
+  /** The presence member, fixed at connect (rooms with `presence`). */
+  get member(): string | undefined {
+    return this.attachment.member;
+  }
   setData(data: unknown): void {
     const next = makeAttachment(this.attachment.id, data, this.attachment.tags);
+    // The member stays what it was at connect: presence counts it under that name until it leaves.
+    if (this.attachment.member !== undefined) next.member = this.attachment.member;
     this.ports.sockets.setAttachment(this.socket, next);
     this.attachment = next;
   }

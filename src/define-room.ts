@@ -1,4 +1,5 @@
-import { RESERVED_TYPES } from "./protocol.ts";
+import type { GenericSchema } from "valibot";
+import { PRESENCE_TYPE, RESERVED_TYPES } from "./protocol.ts";
 import type { Emits, Room, RoomDefinition, Schemas } from "./types.ts";
 
 /**
@@ -38,12 +39,19 @@ export function defineRoom<
   H extends { [K in keyof RQ]: unknown } = { [K in keyof RQ]: unknown },
   const AI extends Schemas = {},
   A extends Record<string, (data: any, room: Room<D, Emits<S>>) => unknown> = {},
->(definition: RoomDefinition<EV, RQ, S, D, H, AI, A>): RoomDefinition<EV, RQ, S, D, H, AI, A> {
+  const PS extends GenericSchema | undefined = undefined,
+>(definition: RoomDefinition<EV, RQ, S, D, H, AI, A, PS>): RoomDefinition<EV, RQ, S, D, H, AI, A, PS> {
   checkHandlers("event", definition.events, definition.on, "on");
   checkHandlers("request", definition.requests, definition.replies as Record<string, unknown> | undefined, "replies");
   for (const name of Object.keys(definition.actionInputs ?? {})) {
     if (typeof (definition.actions as Record<string, unknown> | undefined)?.[name] !== "function") {
       throw new Error(`The action "${name}" has a schema in actionInputs but no function; add actions.${name}(data, room).`);
+    }
+  }
+  if (definition.presence) {
+    if (typeof definition.presence.member !== "function") throw new Error("presence.member is not a function; it is (data) => the member's key, e.g. (data) => data.user.");
+    for (const [field, record] of [["events", definition.events], ["emits", definition.emits]] as const) {
+      if (record && Object.hasOwn(record, PRESENCE_TYPE)) throw new Error(`"${PRESENCE_TYPE}" is reserved in a room with presence and cannot be one of its ${field}; choose another name.`);
     }
   }
   for (const [name, action] of Object.entries(definition.actions ?? {})) {

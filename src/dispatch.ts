@@ -1,5 +1,5 @@
 import { safeParse, type GenericSchema } from "valibot";
-import { errorFrame, replyErrorFrame, type ErrorBody, type Issue, type RequestId } from "./protocol.ts";
+import { errorFrame, PRESENCE_TYPE, replyErrorFrame, type ErrorBody, type Issue, type RequestId } from "./protocol.ts";
 import type { AnyRoomDefinition, Connection, Room } from "./types.ts";
 
 type Handler = (connection: Connection<any, any>, room: Room<any, any>) => unknown;
@@ -12,7 +12,9 @@ type Handler = (connection: Connection<any, any>, room: Room<any, any>) => unkno
 export type Dispatch =
   | { kind: "refused"; answer: string }
   | { kind: "event"; during: "event" | "binary"; handler: Handler }
-  | { kind: "request"; id: RequestId; handler: Handler };
+  | { kind: "request"; id: RequestId; handler: Handler }
+  /** A member sets their own presence state (rooms with `presence`). */
+  | { kind: "presence"; state: unknown };
 
 /** Decodes and validates one frame against the room's definition. */
 export function dispatch(definition: AnyRoomDefinition, frame: string | Uint8Array): Dispatch {
@@ -37,6 +39,7 @@ export function dispatch(definition: AnyRoomDefinition, frame: string | Uint8Arr
 }
 
 function event(definition: AnyRoomDefinition, type: string, data: unknown): Dispatch {
+  if (type === PRESENCE_TYPE && definition.presence) return presenceEvent(definition.presence.state, data);
   const schema = own<GenericSchema>(definition.events, type);
   const handler = own(definition.on as Record<string, Function> | undefined, type);
   if (!schema || !handler) {
@@ -58,6 +61,13 @@ function request(definition: AnyRoomDefinition, type: string, id: RequestId, dat
   const parsed = validate(schema, data);
   if (!parsed.ok) return { kind: "refused", answer: replyErrorFrame(id, invalid(type, parsed.issues)) };
   return { kind: "request", id, handler: (connection, room) => handler(parsed.value, connection, room) };
+}
+
+function presenceEvent(schema: GenericSchema | undefined, data: unknown): Dispatch {
+  if (!schema) return refused("unsupported", "In this room only the server sets presence state.");
+  const parsed = validate(schema, data);
+  if (!parsed.ok) return { kind: "refused", answer: errorFrame(invalid(PRESENCE_TYPE, parsed.issues)) };
+  return { kind: "presence", state: parsed.value };
 }
 
 function refused(code: ErrorBody["code"], message: string): Dispatch {

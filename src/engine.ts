@@ -6,9 +6,11 @@ import { roomHandle, RoomCallError } from "./handles.ts";
 import { resolveLimits, type RoomLimits } from "./limits.ts";
 import { Outbound } from "./outbound.ts";
 import type { RoomPorts } from "./ports.ts";
-import { CloseCode, errorFrame, eventFrame, PING, PONG, replyErrorFrame, replyFrame, sequenceFrame, type ErrorBody, type ErrorCode } from "./protocol.ts";
+import { CloseCode, errorFrame, eventFrame, PING, PONG, PRESENCE_TYPE, replyErrorFrame, replyFrame, sequenceFrame, type ErrorBody, type ErrorCode } from "./protocol.ts";
 import { floodMessage, RateLimiter } from "./rate-limit.ts";
+import { Presence, resolvePresence } from "./presence.ts";
 import { ReplayLog } from "./replay.ts";
+import { MAX_SCHEDULE_NAME, Schedules, type DueSchedule } from "./schedules.ts";
 import { roomStorage } from "./storage.ts";
 import { TurnQueue } from "./turns.ts";
 import type { AnyRoomDefinition as RoomDefinition, CloseInfo, Connection, Except, HookName, Room, RoomAddress } from "./types.ts";
@@ -49,6 +51,9 @@ export class RoomEngine<S extends object> {
   /** Every frame to a client goes through it: the bound on what a connection may leave queued. */
   private readonly outbound: Outbound<S>;
   private readonly replay: ReplayLog | undefined;
+  /** Named wake-ups (the user's alarm and timers, presence's grace periods) on the runtime's one alarm. */
+  private readonly schedules: Schedules;
+  private readonly presence: Presence | undefined;
 
   constructor(
     private readonly definition: RoomDefinition,
@@ -64,6 +69,14 @@ export class RoomEngine<S extends object> {
       commitFailed: (error) => this.report("commit", undefined, error),
       reload: () => this.replay && (() => this.replay!.load()),
     });
+    this.schedules = new Schedules(this.turns.storage, ports.alarm);
+    if (definition.presence) {
+      this.presence = new Presence(resolvePresence(definition.presence), this.turns.storage, this.schedules, {
+        members: () => this.members(),
+        broadcast: (frame) => this.room.broadcast(PRESENCE_TYPE, frame),
+        now: this.now,
+      });
+    }
     this.room = this.makeRoom();
     if (definition.resume) {
       const replay = new ReplayLog(this.turns.storage, definition.resume === true ? {} : definition.resume, this.now);
@@ -90,15 +103,35 @@ export class RoomEngine<S extends object> {
       this.ports.sockets.close(socket, CloseCode.tryLater, "room is full; try again later");
       return;
     }
+    if (this.presence) {
+      const attachment = this.ports.sockets.attachment(socket);
+      if (attachment.member === undefined) {
+        try {
+          this.ports.sockets.setAttachment(socket, { ...attachment, member: this.presence.memberOf(attachment.data) });
+        } catch (error) {
+          this.report("connect", undefined, error);
+          this.ended.add(socket);
+          this.ports.sockets.setAttachment(socket, { ...attachment, ended: true });
+          this.ports.sockets.close(socket, CloseCode.internal, "the room could not tell which member this connection is");
+          return;
+        }
+      }
+    }
     const connection = this.connection(socket);
     this.joining.add(socket);
     const since = this.replay ? this.ports.sockets.attachment(socket).since : undefined;
+    const member = (connection as ConnectionHandle<S>).member;
+    const joined = () => {
+      if (!this.presence || member === undefined) return this.definition.connect?.(connection, this.room);
+      return this.presence.join(member, (frame) => this.emit(socket, eventFrame(PRESENCE_TYPE, frame))).then(() => this.definition.connect?.(connection, this.room));
+    };
+    // Synchronous when nothing needs storage, so the frames of a room without state leave within the call.
     const connect = () => {
       this.joining.delete(socket);
       (connection as ConnectionHandle<S>).joinedAt = ++this.joins;
-      if (this.replay && since !== undefined) return this.resume(socket, since).then(() => this.definition.connect?.(connection, this.room));
+      if (this.replay && since !== undefined) return this.resume(socket, since).then(joined);
       if (this.replay) this.emit(socket, sequenceFrame("resume", this.replay.current));
-      return this.definition.connect?.(connection, this.room);
+      return joined();
     };
     this.turns.enqueue({
       during: "connect",
@@ -149,6 +182,9 @@ export class RoomEngine<S extends object> {
     const connection = this.connection(socket);
     const info: CloseInfo = { code, reason };
     this.enqueue("close", connection, () => this.definition.close?.(connection, this.room, info));
+    const member = (connection as ConnectionHandle<S>).member;
+    // A turn of its own: a close hook that throws must not keep the member listed.
+    if (this.presence && member !== undefined) this.enqueue("close", connection, () => this.presence!.leave(member));
     this.enqueue("close", connection, () => {
       this.closing--;
       this.joining.delete(socket);
@@ -166,9 +202,32 @@ export class RoomEngine<S extends object> {
     this.ports.sockets.close(socket, code, reason);
   }
 
-  /** The room's alarm is due. */
-  alarm(): Promise<void> {
-    return this.run("alarm", undefined, () => this.definition.alarm?.(this.room));
+  /**
+   * The runtime's alarm rang: runs every schedule that is due (the room's
+   * `alarm`, its timers, presence's grace periods), each as a turn of its own,
+   * then points the runtime alarm at the next one. Rejects when a commit lost
+   * what one of them did (it stays due, and the adapter rings again).
+   */
+  async alarm(): Promise<void> {
+    let due: DueSchedule[] = [];
+    await this.run("alarm", undefined, async () => void (due = await this.schedules.due(this.now())));
+    for (const schedule of due) {
+      let threw = false;
+      await this.run(schedule.owner === "timer" ? "timer" : "alarm", undefined, async () => {
+        this.schedules.done(schedule);
+        try {
+          if (schedule.owner === "alarm") await this.definition.alarm?.(this.room);
+          else if (schedule.owner === "timer") await this.definition.timer?.(schedule.name, this.room);
+          else await this.presence?.due(schedule.name);
+        } catch (error) {
+          threw = true;
+          throw error;
+        }
+      });
+      // A handler that threw is not run again (its error went to the error hook), so it must not stay due.
+      if (threw) await this.run("alarm", undefined, () => this.schedules.done(schedule));
+    }
+    await this.run("alarm", undefined, () => this.schedules.rearm());
   }
 
   /** A plain HTTP request reached the room (the adapter checked that `http` is defined). Answered once its writes are durable. */
@@ -244,6 +303,11 @@ export class RoomEngine<S extends object> {
       return;
     }
     const connection = this.connection(socket);
+    if (dispatched.kind === "presence") {
+      const member = (connection as ConnectionHandle<S>).member!;
+      this.enqueueMessage(socket, "event", connection, () => this.presence!.set(member, dispatched.state), this.errorTo(socket));
+      return;
+    }
     if (dispatched.kind === "event") {
       this.enqueueMessage(socket, dispatched.during, connection, () => dispatched.handler(connection, this.room), this.errorTo(socket));
       return;
@@ -340,7 +404,6 @@ export class RoomEngine<S extends object> {
   private makeRoom(): AnyRoom {
     const { sockets } = this.ports;
     const storage = roomStorage(this.turns.storage);
-    const alarm = this.ports.alarm;
     return {
       type: this.address.type,
       name: this.address.name,
@@ -362,15 +425,39 @@ export class RoomEngine<S extends object> {
           this.turns.output(() => this.broadcast(frame, except, joins));
         }
       },
-      setAlarm: (at) => alarm.set(typeof at === "number" ? at : at.getTime()),
-      getAlarm: () => alarm.get(),
-      deleteAlarm: () => alarm.delete(),
+      setAlarm: (at) => this.schedules.set("alarm", "", typeof at === "number" ? at : at.getTime()),
+      getAlarm: () => this.schedules.get("alarm", ""),
+      deleteAlarm: () => this.schedules.cancel("alarm", ""),
+      schedule: (name, at) => {
+        if (typeof name !== "string" || name.length === 0 || name.length > MAX_SCHEDULE_NAME) {
+          return Promise.reject(new TypeError(`A schedule's name is a string of 1–${MAX_SCHEDULE_NAME} characters; got ${JSON.stringify(name)}.`));
+        }
+        return this.schedules.set("timer", name, typeof at === "number" ? at : at.getTime());
+      },
+      cancel: (name) => this.schedules.cancel("timer", name),
+      scheduled: (name) => this.schedules.get("timer", name),
+      presence: {
+        members: () => (this.presence ? this.presence.members() : Promise.resolve([])),
+        set: (member, state) => {
+          if (!this.presence) return Promise.reject(new TypeError("This room has no presence: add the presence option to its definition."));
+          return this.presence.set(member, state);
+        },
+      },
       handle: (type, name) => {
         const others = this.ports.others;
         if (!others) throw new RoomCallError("unknown_room", `No other rooms are reachable from ${this.address.type}/${this.address.name} here.`, { type, name });
         return roomHandle(others.reach, others.rooms, type, name, { address: this.address, busy: () => this.turns.busy }) as never;
       },
     };
+  }
+
+  /** The member of every listed connection, one per connection. */
+  private *members(): Iterable<string> {
+    for (const socket of this.ports.sockets.sockets()) {
+      if (!this.listed(socket)) continue;
+      const member = (this.connection(socket) as ConnectionHandle<S>).member;
+      if (member !== undefined) yield member;
+    }
   }
 
   private listed(socket: S): boolean {

@@ -18,3 +18,6 @@ export { sqliteStore, type SqliteDatabase, type SqliteStatement } from "./sqlite
 export { RoomCallError, roomHandle, type RoomHandle, type RoomHandles, type RoomReach, type HandleBroadcastOptions } from "./handles.ts";
 export type { ActionRequest, ActionOutcome, ActionErrorCode } from "./actions.ts";
 export type { RoomActions, ActionInput, ActionResult } from "./definition-types.ts";
+export { type PresenceOptions, type PresenceMember, type PresenceFrame } from "./presence.ts";
+export { MAX_SCHEDULE_NAME } from "./schedules.ts";
+export { PRESENCE_TYPE } from "./protocol.ts";

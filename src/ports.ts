@@ -15,6 +15,8 @@ export interface Attachment {
   ended?: true;
   /** The last event sequence number the client saw before it reconnected (resumable rooms). */
   since?: number;
+  /** Its presence member, fixed at connect (rooms with `presence`). */
+  member?: string;
 }
 
 /** The sockets of one room. `S` is the runtime's socket type. */

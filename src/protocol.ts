@@ -40,6 +40,9 @@ export const CHECK_PARAM = "roomwire_check";
 /** Frame types a client may not use for its own events or requests. */
 export const RESERVED_TYPES: ReadonlySet<string> = new Set(["reply", "error", "resume", "resync"]);
 
+/** Frames of presence (both ways), in rooms with the `presence` option: the server's snapshot and diffs, a member's own state. */
+export const PRESENCE_TYPE = "presence";
+
 /** One validation problem, as sent to the client inside `invalid_message`. */
 export interface Issue {
   message: string;

@@ -1,5 +1,6 @@
 import type { GenericSchema, InferOutput } from "valibot";
 import type { RoomHandle } from "./handles.ts";
+import type { PresenceMember, PresenceOptions } from "./presence.ts";
 import type { RoomLimitsInput } from "./limits.ts";
 
 /** A record of named valibot schemas: one per event, request or emitted event. */
@@ -98,6 +99,37 @@ export interface Room<D = unknown, E = Record<string, unknown>> {
    * await inbox.call("push", { text: "you were mentioned" });
    */
   handle<Def extends AnyRoomDefinition = AnyRoomDefinition>(type: string, name: string): RoomHandle<Def>;
+  /**
+   * Runs the definition's `timer(name, room)` at `at` (ms since the epoch, or
+   * a Date); replaces an earlier schedule of that name. Schedules are kept in
+   * room storage with the turn that set them, so they survive hibernation and
+   * restarts; any number share the runtime's one alarm with `setAlarm`.
+   *
+   * @example
+   * await room.schedule(`expire:${id}`, Date.now() + 60_000);
+   */
+  schedule(name: string, at: number | Date): Promise<void>;
+  /** Cancels the schedule `name` (nothing happens if there is none). */
+  cancel(name: string): Promise<void>;
+  /** When the schedule `name` is due (ms since the epoch), or null. */
+  scheduled(name: string): Promise<number | null>;
+  /** The room's members (rooms with the `presence` option). */
+  readonly presence: RoomPresence;
+}
+
+/**
+ * Members of a room with the `presence` option, derived from its connections
+ * and room storage.
+ *
+ * @example
+ * const members = await room.presence.members(); // [{ member: "ann", state: { typing: false } }]
+ * await room.presence.set("ann", { typing: true });
+ */
+export interface RoomPresence {
+  /** Every member (connected, or within the grace period after their last connection), sorted by key. */
+  members(): Promise<PresenceMember[]>;
+  /** Sets a connected member's state and tells every connection (in a big room, only the count changes). */
+  set(member: string, state: unknown): Promise<void>;
 }
 
 /**
@@ -105,7 +137,7 @@ export interface Room<D = unknown, E = Record<string, unknown>> {
  * room routes; `action`: an action called through a handle; `commit`: storing
  * what a turn wrote failed (its frames were not sent).
  */
-export type HookName = "origin" | "upgrade" | "connect" | "event" | "request" | "binary" | "http" | "close" | "alarm" | "action" | "commit";
+export type HookName = "origin" | "upgrade" | "connect" | "event" | "request" | "binary" | "http" | "close" | "alarm" | "timer" | "action" | "commit";
 
 /** What the `error` hook learns about a failure. */
 export interface ErrorContext<D, E> {
@@ -152,6 +184,7 @@ export interface RoomDefinition<
   H = any,
   AI = any,
   A = any,
+  PS = any,
 > {
   /** Client → server events, by type. */
   events?: EV;
@@ -182,6 +215,14 @@ export interface RoomDefinition<
   error?: (error: unknown, context: ErrorContext<D, Emits<S>>) => Awaitable<void>;
   /** Runs when the alarm set with `room.setAlarm()` is due. */
   alarm?: (room: Room<D, Emits<S>>) => Awaitable<void>;
+  /** Runs when a schedule set with `room.schedule(name, at)` is due. */
+  timer?: (name: string, room: Room<D, Emits<S>>) => Awaitable<void>;
+  /**
+   * Presence: members rather than sockets (one user with two tabs is one
+   * member), each with a state; joins and leaves with a grace period; counts
+   * in big rooms. See `PresenceOptions`.
+   */
+  presence?: PresenceOptions<D, PS & (GenericSchema | undefined)>;
   /**
    * Schemas of action data, by action name: a call's data is validated
    * against them before the action runs (`invalid_data` otherwise). Actions
@@ -194,7 +235,7 @@ export interface RoomDefinition<
    * Each runs as a turn of the room, like any handler; what it returns (JSON)
    * is the call's result.
    */
-  actions?: A & Actions<AI, D, Emits<S>>;
+  actions?: A & Actions<NoInfer<AI>, D, Emits<S>>;
   /** Limits; see `RoomLimits` for the defaults. */
   limits?: RoomLimitsInput;
   /**
@@ -206,4 +247,4 @@ export interface RoomDefinition<
 }
 
 /** Any room definition, whatever its schemas: what routes and hosts accept. */
-export type AnyRoomDefinition = RoomDefinition<any, any, any, any, any, any, any>;
+export type AnyRoomDefinition = RoomDefinition<any, any, any, any, any, any, any, any>;

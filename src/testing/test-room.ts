@@ -150,7 +150,12 @@ export class TestRoom<Def extends RoomDefinition = RoomDefinition> {
     return (await this.room()).http(request);
   }
 
-  /** Runs the `alarm` handler now, as if the alarm were due. */
+  /**
+   * The room's runtime alarm rings now: runs every schedule due by the
+   * room's clock (the `now` option) — the alarm set with `setAlarm`, timers
+   * set with `schedule`, presence's grace periods — each as a turn, then
+   * re-arms `alarmAt` for the next one.
+   */
   async fireAlarm(): Promise<void> {
     this.alarmAt = null;
     await (await this.room()).alarm();
