@@ -46,3 +46,11 @@ export type ActionInput<Def, K> = K extends keyof RoomActions<Def> ? (RoomAction
 
 /** The result type of action `K` of a room definition. */
 export type ActionResult<Def, K> = K extends keyof RoomActions<Def> ? (RoomActions<Def>[K] extends { result: infer R } ? R : never) : never;
+
+/** A member's presence state, as the room sends it: the output of the definition's `presence.state` schema. */
+export type ClientPresence<Def> =
+  0 extends 1 & Def ? unknown : Def extends RoomDefinition<any, any, any, any, any, any, any, infer PS> ? (PS extends GenericSchema ? InferOutput<PS> : unknown) : unknown;
+
+/** A member's presence state, as a client sets it: the input of the definition's `presence.state` schema. */
+export type ClientPresenceInput<Def> =
+  0 extends 1 & Def ? unknown : Def extends RoomDefinition<any, any, any, any, any, any, any, infer PS> ? (PS extends GenericSchema ? InferInput<PS> : never) : unknown;

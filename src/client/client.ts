@@ -1,7 +1,8 @@
-import { CHECK_PARAM, isFinalClose, PING, PONG, SINCE_PARAM, type ErrorBody } from "../protocol.ts";
+import { CHECK_PARAM, isFinalClose, PING, PONG, PRESENCE_TYPE, SINCE_PARAM, type ErrorBody } from "../protocol.ts";
 import { backoffDelay, DEFAULT_BACKOFF, type Backoff } from "./backoff.ts";
 import type { ClientSocket, FetchLike, WebSocketConstructor } from "./socket.ts";
-import type { ClientEmits, ClientEvents, ClientRequests, DataArgs } from "./types.ts";
+import { PresenceStore } from "./presence.ts";
+import type { ClientEmits, ClientEvents, ClientPresence, ClientPresenceInput, ClientRequests, DataArgs } from "./types.ts";
 
 /** What a client is doing. */
 export type ClientStatus = "connecting" | "open" | "reconnecting" | "closed";
@@ -90,6 +91,10 @@ const runtime = globalThis as { WebSocket?: WebSocketConstructor; fetch?: FetchL
 export class RoomClient<Def> {
   /** The current status. */
   status: ClientStatus = "connecting";
+  /** The room's members and their state (rooms with `presence`), kept current and re-synced after every reconnect. */
+  readonly presence: PresenceStore<ClientPresence<Def>, ClientPresenceInput<Def>> = new PresenceStore((state) =>
+    this.enqueue(JSON.stringify({ type: PRESENCE_TYPE, data: state })),
+  );
   private socket: ClientSocket | undefined;
   private readonly outbox: string[] = [];
   private readonly pending = new Map<string, Pending>();
@@ -295,6 +300,7 @@ export class RoomClient<Def> {
           if (this.lastSeq !== undefined && frame.seq > this.lastSeq + 1) return this.abandon(`missed events ${this.lastSeq + 1}–${frame.seq - 1}`);
           this.lastSeq = frame.seq;
         }
+        if (frame.type === PRESENCE_TYPE) this.presence.apply(frame.data as never);
         this.emit(frame.type!, frame.data);
     }
   }
