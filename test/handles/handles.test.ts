@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { serversOf } from "../support/runtimes.ts";
-import { freePort, removeDir, startServer, tempDir, type RunningServer } from "../support/server.ts";
+import { suiteServer } from "../support/suite-server.ts";
 import { Peer } from "../support/ws-client.ts";
 
 /**
@@ -12,37 +12,21 @@ import { Peer } from "../support/ws-client.ts";
 type Answer = { status: number; result?: any; code?: string; message?: string };
 
 describe.each(serversOf("handles"))("room handles on $name", ({ name, command }) => {
-  let server: RunningServer;
-  let dataDir: string;
-  const peers: Peer[] = [];
+  const suite = suiteServer(command, `roomwire-handles-${name}-`);
+  const peers = suite.peers;
   const run = `${name}-${Date.now()}`;
 
   const post = async (path: string, data?: unknown): Promise<Answer> => {
-    const response = await fetch(`${server.url}${path}`, { method: "POST", body: data === undefined ? "" : JSON.stringify(data) });
+    const response = await fetch(`${suite.server.url}${path}`, { method: "POST", body: data === undefined ? "" : JSON.stringify(data) });
     return { status: response.status, ...((await response.json()) as object) };
   };
   const call = (room: string, action: string, data?: unknown) => post(`/call/counter/${room}/${action}`, data);
   const join = async (room: string, user: string) => {
-    const peer = await Peer.connect(`${server.wsUrl}/rooms/counter/${room}?user=${user}`);
+    const peer = await Peer.connect(`${suite.server.wsUrl}/rooms/counter/${room}?user=${user}`);
     peers.push(peer);
     await peer.next("resume");
     return peer;
   };
-  const start = async () => {
-    server = await startServer(command, { PORT: String(await freePort()), DATA_DIR: dataDir });
-  };
-
-  beforeAll(async () => {
-    dataDir = tempDir(`roomwire-handles-${name}-`);
-    await start();
-  }, 90_000);
-
-  afterAll(async () => {
-    for (const peer of peers) peer.drop();
-    await server?.stop();
-    removeDir(dataDir);
-  }, 30_000);
-
   it("calls an action of a room nobody is in, and answers with its result once it is stored", async () => {
     const room = `empty-${run}`;
     expect(await call(room, "connections")).toMatchObject({ status: 200, result: 0 });
@@ -95,7 +79,7 @@ describe.each(serversOf("handles"))("room handles on $name", ({ name, command })
     expect(await call(room, "add")).toMatchObject({ status: 400, code: "invalid_data" });
     const failed = await call(room, "fail");
     expect(failed).toMatchObject({ status: 400, code: "action_failed", message: expect.stringContaining("failed on purpose") });
-    await expect.poll(() => server.output()).toContain(`error hook: counter/${room} during action: failed on purpose`);
+    await expect.poll(() => suite.server.output()).toContain(`error hook: counter/${room} during action: failed on purpose`);
     expect(await call(room, "refuse")).toMatchObject({ status: 400, code: "forbidden", message: "this action always refuses" });
     expect(await call(room, "bigint")).toMatchObject({ status: 400, code: "invalid_result" });
     expect(await call(room, "self")).toMatchObject({ status: 400, code: "self_call" });
@@ -135,9 +119,7 @@ describe.each(serversOf("handles"))("room handles on $name", ({ name, command })
   it("keeps what actions wrote across a restart", { timeout: 90_000 }, async () => {
     const room = `restart-${run}`;
     expect(await call(room, "add", { by: 9 })).toMatchObject({ result: 9 });
-    for (const peer of peers.splice(0)) peer.drop();
-    await server.stop();
-    await start();
+    await suite.restart();
     expect(await call(room, "total")).toMatchObject({ status: 200, result: 9 });
     expect(await call(`empty-${run}`, "total")).toMatchObject({ result: 7 });
   });

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { serversOf } from "../support/runtimes.ts";
-import { freePort, removeDir, startServer, tempDir, type RunningServer } from "../support/server.ts";
+import { suiteServer } from "../support/suite-server.ts";
 import { Peer, type Frame } from "../support/ws-client.ts";
 import { MAX_BODY_BYTES } from "../../examples/inbox/app.ts";
 import { KEPT, MAX_FROM, MAX_TEXT, type InboxMessage } from "../../examples/inbox/room.ts";
@@ -18,16 +18,16 @@ const TOKEN = "dev-push-token";
 type Answer = { status: number; body: any };
 
 describe.each(serversOf("inbox"))("inbox on $name", ({ name, command }) => {
-  let server: RunningServer;
-  let dataDir: string;
-  const peers: Peer[] = [];
+  // PUSH_TOKEN empty, so the Bun, Deno and Node entries fall back to the development token (and say so).
+  const suite = suiteServer(command, `roomwire-inbox-${name}-`, { PUSH_TOKEN: "" });
+  const peers = suite.peers;
   let users = 0;
   /** A user id no other test uses, so every test starts from empty inboxes. */
   const freshUser = (label: string) => `${label}-${name}-${Date.now()}-${users++}`;
 
   /** POSTs to the push endpoint: `body` as JSON, or a string sent as it is. */
   const push = async (user: string, body: unknown, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }): Promise<Answer> => {
-    const response = await fetch(`${server.url}/push/${user}`, {
+    const response = await fetch(`${suite.server.url}/push/${user}`, {
       method: "POST",
       headers: { "content-type": "application/json", ...headers },
       body: typeof body === "string" ? body : JSON.stringify(body),
@@ -43,7 +43,7 @@ describe.each(serversOf("inbox"))("inbox on $name", ({ name, command }) => {
   };
   /** Opens a tab of `user` on its own inbox (optionally resuming after `since`); closed when the suite ends. */
   const tab = async (user: string, since?: number) => {
-    const peer = await Peer.connect(`${server.wsUrl}/rooms/inbox/${user}?user=${user}${since === undefined ? "" : `&roomwire_since=${since}`}`);
+    const peer = await Peer.connect(`${suite.server.wsUrl}/rooms/inbox/${user}?user=${user}${since === undefined ? "" : `&roomwire_since=${since}`}`);
     peers.push(peer);
     return peer;
   };
@@ -55,24 +55,12 @@ describe.each(serversOf("inbox"))("inbox on $name", ({ name, command }) => {
     return reply.data.messages as InboxMessage[];
   };
 
-  beforeAll(async () => {
-    dataDir = tempDir(`roomwire-inbox-${name}-`);
-    // Empty, so the Bun, Deno and Node entries fall back to the development token (and say so).
-    server = await startServer(command, { PORT: String(await freePort()), DATA_DIR: dataDir, PUSH_TOKEN: "" });
-  }, 90_000);
-
-  afterAll(async () => {
-    for (const peer of peers) peer.drop();
-    await server?.stop();
-    removeDir(dataDir);
-  }, 30_000);
-
   it("answers /health with ok", async () => {
-    const response = await fetch(`${server.url}/health`);
+    const response = await fetch(`${suite.server.url}/health`);
     expect(response.status).toBe(200);
     expect(await response.text()).toBe("ok");
     // The process entries warn that they run on the development token; workerd has it from wrangler.toml.
-    if (name !== "workerd") await expect.poll(() => server.output()).toContain("PUSH_TOKEN is not set");
+    if (name !== "workerd") await expect.poll(() => suite.server.output()).toContain("PUSH_TOKEN is not set");
   });
 
   it("delivers a push to every open tab, replays exactly what an offline tab missed, and reaches no other user", async () => {
@@ -148,12 +136,12 @@ describe.each(serversOf("inbox"))("inbox on $name", ({ name, command }) => {
   it("lets a connection open only its own inbox", async () => {
     const owner = freshUser("owner");
     const stranger = freshUser("stranger");
-    expect(await Peer.upgradeStatus(`${server.wsUrl}/rooms/inbox/${owner}?user=${stranger}`)).toBe(403);
-    expect(await Peer.upgradeStatus(`${server.wsUrl}/rooms/inbox/${owner}`)).toBe(401);
-    expect(await Peer.upgradeStatus(`${server.wsUrl}/rooms/inbox/${owner}?user=`)).toBe(401);
-    expect(await Peer.upgradeStatus(`${server.wsUrl}/rooms/inbox/${owner}?user=${owner}`)).toBe(101);
+    expect(await Peer.upgradeStatus(`${suite.server.wsUrl}/rooms/inbox/${owner}?user=${stranger}`)).toBe(403);
+    expect(await Peer.upgradeStatus(`${suite.server.wsUrl}/rooms/inbox/${owner}`)).toBe(401);
+    expect(await Peer.upgradeStatus(`${suite.server.wsUrl}/rooms/inbox/${owner}?user=`)).toBe(401);
+    expect(await Peer.upgradeStatus(`${suite.server.wsUrl}/rooms/inbox/${owner}?user=${owner}`)).toBe(101);
     // roomwire/client's check (a plain GET) learns the same refusal, with its reason.
-    const check = await fetch(`${server.url}/rooms/inbox/${owner}?user=${stranger}&roomwire_check=1`);
+    const check = await fetch(`${suite.server.url}/rooms/inbox/${owner}?user=${stranger}&roomwire_check=1`);
     expect(check.status).toBe(403);
     expect(await check.text()).toContain("another user");
   });
@@ -176,7 +164,7 @@ describe.each(serversOf("inbox"))("inbox on $name", ({ name, command }) => {
     await bad("", 400, "The body must be JSON");
     expect(await bad({ text: "x".repeat(MAX_BODY_BYTES) }, 413, `over ${MAX_BODY_BYTES} bytes`)).toMatchObject({ body: { code: "too_large" } });
     // A user id that cannot name a room.
-    const invalid = await fetch(`${server.url}/push/a%20b`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ text: "hi" }) });
+    const invalid = await fetch(`${suite.server.url}/push/a%20b`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ text: "hi" }) });
     expect(invalid.status).toBe(400);
     expect(await invalid.json()).toMatchObject({ code: "invalid_data", message: expect.stringContaining("Invalid room name") });
     // The longest text and sender are fine, and nothing before them was stored: this is message 1.
