@@ -35,7 +35,9 @@ export type App =
   /** test/fixtures/handles-server.*: rooms reached from server code through room handles */
   | "handles"
   /** examples/inbox: per-user rooms fed by a backend's push */
-  | "inbox";
+  | "inbox"
+  /** examples/cursors: live cursors and members of a shared canvas (presence) */
+  | "cursors";
 
 /** How to run an entry, beyond PORT, DATA_DIR and HOST. */
 export interface LaunchOptions {
@@ -67,7 +69,7 @@ export interface Runtime {
 
 const bun: Runtime = {
   name: "bun",
-  apps: { chat: example("chat/bun.ts"), dashboard: example("dashboard/bun.ts"), storage: fixture("storage-server.bun.ts"), fragile: fixture("fragile-server.bun.ts"), handles: fixture("handles-server.bun.ts"), inbox: example("inbox/bun.ts") },
+  apps: { chat: example("chat/bun.ts"), dashboard: example("dashboard/bun.ts"), storage: fixture("storage-server.bun.ts"), fragile: fixture("fragile-server.bun.ts"), handles: fixture("handles-server.bun.ts"), inbox: example("inbox/bun.ts"), cursors: example("cursors/bun.ts") },
   command: (entry, { args = [] } = {}) => [bin("bun"), entry, ...args],
   direct: true,
   serverProcess: (pid) => pid,
@@ -75,7 +77,7 @@ const bun: Runtime = {
 
 const deno: Runtime = {
   name: "deno",
-  apps: { chat: example("chat/deno.ts"), dashboard: example("dashboard/deno.ts"), storage: fixture("storage-server.deno.ts"), fragile: fixture("fragile-server.deno.ts"), handles: fixture("handles-server.deno.ts"), inbox: example("inbox/deno.ts") },
+  apps: { chat: example("chat/deno.ts"), dashboard: example("dashboard/deno.ts"), storage: fixture("storage-server.deno.ts"), fragile: fixture("fragile-server.deno.ts"), handles: fixture("handles-server.deno.ts"), inbox: example("inbox/deno.ts"), cursors: example("cursors/deno.ts") },
   // --cached-only: everything is in node_modules (deno.json's "nodeModulesDir": "manual"); a test never downloads.
   command: (entry, { args = [], gc, denoConfig, denoPermissions = ["-A"] } = {}) => [
     bin("deno"),
@@ -94,7 +96,7 @@ const deno: Runtime = {
 const workerd: Runtime = {
   name: "workerd",
   // The chat app is the root wrangler.toml.
-  apps: { chat: resolve(root, "wrangler.toml"), dashboard: example("dashboard/wrangler.toml"), storage: fixture("wrangler.storage.toml"), fragile: fixture("wrangler.fragile.toml"), handles: fixture("wrangler.handles.toml"), inbox: example("inbox/wrangler.toml") },
+  apps: { chat: resolve(root, "wrangler.toml"), dashboard: example("dashboard/wrangler.toml"), storage: fixture("wrangler.storage.toml"), fragile: fixture("wrangler.fragile.toml"), handles: fixture("wrangler.handles.toml"), inbox: example("inbox/wrangler.toml"), cursors: example("cursors/wrangler.toml") },
   // A wrangler config runs under `wrangler dev` (scripts/start-cloudflare.mjs); a script (the bench's Miniflare host) runs on Node.
   command: (entry, { args = [] } = {}) => {
     if (!entry.endsWith(".toml")) return [nodeBin, entry, ...args];
@@ -107,7 +109,7 @@ const workerd: Runtime = {
 
 const node: Runtime = {
   name: "node",
-  apps: { chat: example("chat/node.ts"), dashboard: example("dashboard/node.ts"), storage: fixture("storage-server.node.ts"), fragile: fixture("fragile-server.node.ts"), handles: fixture("handles-server.node.ts"), inbox: example("inbox/node.ts") },
+  apps: { chat: example("chat/node.ts"), dashboard: example("dashboard/node.ts"), storage: fixture("storage-server.node.ts"), fragile: fixture("fragile-server.node.ts"), handles: fixture("handles-server.node.ts"), inbox: example("inbox/node.ts"), cursors: example("cursors/node.ts") },
   // Node 20 runs TypeScript through tsx's loader, in the same process.
   command: (entry, { args = [], gc } = {}) => [nodeBin, "--import", "tsx", ...(gc ? ["--expose-gc"] : []), entry, ...args],
   direct: true,
