@@ -92,9 +92,9 @@ export class RoomClient<Def> {
   /** The current status. */
   status: ClientStatus = "connecting";
   /** The room's members and their state (rooms with `presence`), kept current and re-synced after every reconnect. */
-  readonly presence: PresenceStore<ClientPresence<Def>, ClientPresenceInput<Def>> = new PresenceStore((state) =>
-    this.enqueue(JSON.stringify({ type: PRESENCE_TYPE, data: state })),
-  );
+  readonly presence: PresenceStore<ClientPresence<Def>, ClientPresenceInput<Def>> = new PresenceStore((state) => this.setPresence(state));
+  /** The member state set while offline: only the latest is sent once open (a cursor's old positions are of no use). */
+  private unsentPresence: string | undefined;
   private socket: ClientSocket | undefined;
   private readonly outbox: string[] = [];
   private readonly pending = new Map<string, Pending>();
@@ -206,6 +206,14 @@ export class RoomClient<Def> {
     return true;
   }
 
+  private setPresence(state: unknown): boolean {
+    if (this.ended) return false;
+    const frame = JSON.stringify({ type: PRESENCE_TYPE, data: state });
+    if (this.isOpen()) this.socket!.send(frame);
+    else this.unsentPresence = frame;
+    return true;
+  }
+
   private async open(): Promise<void> {
     if (this.ended) return;
     if (this.attempt === 0) this.emitStatus({ status: "connecting" });
@@ -259,6 +267,8 @@ export class RoomClient<Def> {
       const entry = id === undefined ? undefined : this.pending.get(id);
       if (entry) entry.sent = true;
     }
+    if (this.unsentPresence !== undefined) this.socket!.send(this.unsentPresence);
+    this.unsentPresence = undefined;
     // Announced after the queued frames went out, so what a listener sends comes after them.
     this.emitStatus({ status: "open" });
   }

@@ -21,7 +21,11 @@ export class PresenceStore<State = unknown, Input = State> {
 
   constructor(private readonly sendState: (state: Input) => boolean) {}
 
-  /** Sets this connection's member state (rooms whose presence has a `state` schema). Returns false when it could not be queued. */
+  /**
+   * Sets this connection's member state (rooms whose presence has a `state`
+   * schema). While offline only the latest state waits, and is sent once the
+   * connection opens. Returns false once the client is closed.
+   */
   set(state: Input): boolean {
     return this.sendState(state);
   }
