@@ -1,7 +1,7 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { defaultConnectionCap } from "./open-files.ts";
 import { CHECK_PARAM } from "./protocol.ts";
-import { roomRoutes, type AcceptedUpgrade, type RoomHost, type RoomsOptions } from "./router.ts";
+import { isEventStream, roomRoutes, type AcceptedUpgrade, type RoomHost, type RoomsOptions } from "./router.ts";
 
 /** Options of a long-running host (Bun, Deno, Node), where one process serves every room. */
 export interface ConnectionCapOptions {
@@ -97,6 +97,10 @@ export class ConnectionCap {
         refuse: async (c, address) => (await host.refuse?.(c, address)) ?? this.refuse(c.req.raw),
         accept: (c, upgrade) => this.accept(c.req.raw, upgrade, () => host.accept(c, upgrade)),
         http: (c, address, definition) => host.http(c, address, definition),
+        // A fallback session holds a connection like a socket: counted the same way.
+        stream: host.stream && ((c, upgrade) => this.accept(c.req.raw, upgrade, () => host.stream!(c, upgrade))),
+        post: host.post && ((c, address, session, definition) => host.post!(c, address, session, definition)),
+        client: host.client && ((c) => host.client!(c)),
       }),
     );
     return app;
@@ -179,7 +183,8 @@ export class ConnectionCap {
 
 /** An upgrade the room route would accept: the router's test, less checks. */
 function isUpgrade(request: Request): boolean {
-  return request.method === "GET" && request.headers.get("upgrade")?.toLowerCase() === "websocket" && !isCheck(request);
+  if (isCheck(request)) return false;
+  return (request.method === "GET" && request.headers.get("upgrade")?.toLowerCase() === "websocket") || isEventStream(request);
 }
 
 /** A `roomwire_check`: a GET asking whether an upgrade would be refused. */

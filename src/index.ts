@@ -21,3 +21,6 @@ export type { RoomActions, ActionInput, ActionResult } from "./definition-types.
 export { type PresenceOptions, type PresenceMember, type PresenceFrame } from "./presence.ts";
 export { MAX_SCHEDULE_NAME } from "./schedules.ts";
 export { PRESENCE_TYPE } from "./protocol.ts";
+export { StreamSession, SESSION_PARAM } from "./fallback/stream-session.ts";
+export { StreamSessions, withSessions, DEFAULT_FALLBACK_LIMITS, type FallbackLimits } from "./fallback/sessions.ts";
+export { postFrames, readBody } from "./fallback/post.ts";

@@ -2,8 +2,12 @@ import type { Hono } from "hono";
 import type { ActionOutcome, ActionRequest } from "./actions.ts";
 import { ConnectionCap, type ConnectionCapOptions, type ConnectionCount } from "./connection-cap.ts";
 import { RoomEngine } from "./engine.ts";
+import { StreamSessions, withSessions, type FallbackLimits } from "./fallback/sessions.ts";
+import { postFrames } from "./fallback/post.ts";
+import { StreamSession } from "./fallback/stream-session.ts";
 import { roomHandle, type RoomHandle, type RoomReach } from "./handles.ts";
 import type { Attachment, StoragePort } from "./ports.ts";
+import { resolveLimits } from "./limits.ts";
 import { CloseCode } from "./protocol.ts";
 import type { RoomHost, RoomsOptions } from "./router.ts";
 import type { AnyRoomDefinition, RoomAddress, SendStatus } from "./types.ts";
@@ -32,9 +36,13 @@ export interface LocalSockets<S> {
   publish?(key: string, frame: string, except: S | undefined): SendStatus | false;
 }
 
+/** A socket of a long-running process: the runtime's WebSocket, or a fallback session (event stream + POST). */
+type AnySocket<S> = S | StreamSession;
+
 interface LiveRoom<S extends object> {
-  engine: RoomEngine<S>;
-  sockets: Set<S>;
+  key: string;
+  engine: RoomEngine<AnySocket<S>>;
+  sockets: Set<AnySocket<S>>;
 }
 
 /** The key of a room in storage and in the process: `type/name`. */
@@ -50,7 +58,9 @@ export function roomKey(address: RoomAddress): string {
 export class LocalRooms<S extends object> {
   private readonly live = new Map<string, LiveRoom<S>>();
   /** The room of each open socket, so a frame finds its engine without building the room's key. */
-  private readonly roomOf = new WeakMap<S, LiveRoom<S>>();
+  private readonly roomOf = new WeakMap<AnySocket<S>, LiveRoom<S>>();
+  /** Fallback sessions: their ends reach the room as closes. */
+  private readonly sessions: StreamSessions;
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   /** Uncapped until `routes` sets the cap. */
   private cap = new ConnectionCap(Infinity, "no cap");
@@ -60,7 +70,9 @@ export class LocalRooms<S extends object> {
     private readonly rooms: Record<string, AnyRoomDefinition>,
     private readonly store: LocalStore,
     private readonly sockets: LocalSockets<S>,
+    fallback?: FallbackLimits,
   ) {
+    this.sessions = new StreamSessions(fallback, (session) => this.closed(undefined, session, 1005, "the event stream ended"));
     Promise.resolve(store.alarms()).then(
       (alarms) => alarms.forEach(({ room, at }) => this.timers.has(room) || this.arm(room, at)),
       (error) => console.error("roomwire: could not read the rooms' alarms", error),
@@ -75,7 +87,28 @@ export class LocalRooms<S extends object> {
    */
   routes(options: RoomsOptions & ConnectionCapOptions, host: RoomHost, openFileLimit?: number): Hono<any> {
     this.cap = ConnectionCap.resolve(options, openFileLimit);
-    return this.cap.routes(options, host);
+    return this.cap.routes(options, {
+      stream: (c, { address, attachment }) => this.stream(address, attachment, host.client?.(c)),
+      post: (c, address, session, definition) => this.post(address, session, c.req.raw, resolveLimits(definition.limits).maxMessageBytes),
+      ...host,
+    });
+  }
+
+  /** Opens a fallback session (an event stream) for `address`: the stream is the response. */
+  private stream(address: RoomAddress, attachment: Attachment, client: string | undefined): Response {
+    const opened = this.sessions.open(roomKey(address), client, attachment);
+    if (opened instanceof Response) {
+      this.cap.abandoned(attachment);
+      return opened;
+    }
+    this.open(address, opened);
+    return opened.response;
+  }
+
+  /** A fallback session's POST: its frames, one per line, as if they came on its socket. */
+  private post(address: RoomAddress, id: string, request: Request, maxMessageBytes: number): Promise<Response> {
+    const session = this.sessions.find(id, roomKey(address));
+    return postFrames(session, request, maxMessageBytes, (frame) => this.message(address, session!, frame));
   }
 
   /** Connections this process holds (open, or being upgraded) and its cap. */
@@ -84,26 +117,26 @@ export class LocalRooms<S extends object> {
   }
 
   /** A socket for `address` is open; its attachment is the one `accept` was given, so it takes the upgrade's place in the cap. */
-  open(address: RoomAddress, socket: S): void {
-    this.cap.opened(this.sockets.attachment(socket));
+  open(address: RoomAddress, socket: AnySocket<S>): void {
+    this.cap.opened(socket instanceof StreamSession ? socket.attachment : this.sockets.attachment(socket));
     const room = this.room(address);
     room.sockets.add(socket);
     this.roomOf.set(socket, room);
     room.engine.open(socket);
   }
 
-  message(_address: RoomAddress, socket: S, frame: string | ArrayBuffer | ArrayBufferView): void {
+  message(_address: RoomAddress | undefined, socket: AnySocket<S>, frame: string | ArrayBuffer | ArrayBufferView): void {
     this.roomOf.get(socket)?.engine.message(socket, frame);
   }
 
   /** The runtime reports a socket closed; reported twice, it counts once. */
-  closed(address: RoomAddress, socket: S, code: number, reason: string): void {
+  closed(_address: RoomAddress | undefined, socket: AnySocket<S>, code: number, reason: string): void {
     const found = this.roomOf.get(socket);
     this.roomOf.delete(socket);
-    if (!found?.sockets.delete(socket)) return this.cap.abandoned(this.sockets.attachment(socket));
+    if (!found?.sockets.delete(socket)) return this.cap.abandoned(socket instanceof StreamSession ? socket.attachment : this.sockets.attachment(socket));
     this.cap.closed();
     found.engine.close(socket, code, reason);
-    void this.release(roomKey(address));
+    void this.release(found.key);
   }
 
   /** Reaches any room of this process by address, building it when it has no connections. */
@@ -133,11 +166,13 @@ export class LocalRooms<S extends object> {
   /** Closes every socket with 1001 (going away), waits for the handlers and stops the alarm timers. */
   async close(): Promise<void> {
     this.stopped = true;
+    this.sessions.closeAll(CloseCode.goingAway, "server going away");
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     const rooms = [...this.live.values()];
     for (const { engine, sockets } of rooms) {
       for (const socket of sockets) {
+        if (socket instanceof StreamSession) continue; // closed with the sessions above
         this.sockets.close(socket, CloseCode.goingAway, "server going away");
         engine.close(socket, CloseCode.goingAway, "server going away");
       }
@@ -150,9 +185,10 @@ export class LocalRooms<S extends object> {
     let found = this.live.get(key);
     if (found) return found;
     const { store, sockets: port } = this;
-    const sockets = new Set<S>();
+    const sockets = new Set<AnySocket<S>>();
     const publish = port.publish;
-    const engine = new RoomEngine<S>(this.rooms[address.type]!, address, {
+    const webSockets = (tag?: string) => [...sockets].filter((socket): socket is S => !(socket instanceof StreamSession) && (tag === undefined || port.attachment(socket).tags?.includes(tag) === true));
+    const engine = new RoomEngine<AnySocket<S>>(this.rooms[address.type]!, address, {
       storage: store.storage(key),
       others: { reach: this.reach, rooms: this.rooms },
       alarm: {
@@ -166,17 +202,21 @@ export class LocalRooms<S extends object> {
           this.disarm(key);
         },
       },
-      sockets: {
-        sockets: (tag) => (tag === undefined ? sockets : [...sockets].filter((socket) => port.attachment(socket).tags?.includes(tag))),
-        send: (socket, frame) => port.send(socket, frame),
-        close: (socket, code, reason) => port.close(socket, code, reason),
-        attachment: (socket) => port.attachment(socket),
-        setAttachment: (socket, attachment) => port.setAttachment(socket, attachment),
-        publish: publish && ((frame, except) => publish(key, frame, except)),
-        buffered: port.buffered && ((socket) => port.buffered!(socket)),
-      },
+      sockets: withSessions<S>(
+        {
+          sockets: (tag) => webSockets(tag),
+          send: (socket, frame) => port.send(socket, frame),
+          close: (socket, code, reason) => port.close(socket, code, reason),
+          attachment: (socket) => port.attachment(socket),
+          setAttachment: (socket, attachment) => port.setAttachment(socket, attachment),
+          publish: publish && ((frame, except) => publish(key, frame, except)),
+          buffered: port.buffered && ((socket) => port.buffered!(socket)),
+        },
+        (tag) => this.sessions.inRoom(key, tag),
+        () => this.sessions.hasRoom(key),
+      ),
     });
-    found = { engine, sockets };
+    found = { key, engine, sockets };
     this.live.set(key, found);
     return found;
   }
@@ -226,3 +266,4 @@ export class LocalRooms<S extends object> {
     await this.release(key);
   }
 }
+

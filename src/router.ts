@@ -1,6 +1,8 @@
 import { Hono, type Context } from "hono";
 import { makeAttachment } from "./attachment.ts";
 import { isRoomName } from "./names.ts";
+import type { FallbackLimits } from "./fallback/sessions.ts";
+import { SESSION_PARAM } from "./fallback/stream-session.ts";
 import { CHECK_PARAM, SINCE_PARAM } from "./protocol.ts";
 import type { Attachment } from "./ports.ts";
 import type { AnyRoomDefinition as RoomDefinition, AnyRoomDefinition, RoomAddress } from "./types.ts";
@@ -17,6 +19,8 @@ export interface RoomsOptions {
    * header (non-browser clients) are allowed. Default: every origin.
    */
   origins?: readonly string[] | ((origin: string) => boolean);
+  /** Bounds on fallback sessions (event stream + POST) for clients that cannot open a WebSocket; see `FallbackLimits`. */
+  fallback?: FallbackLimits;
 }
 
 /** An upgrade the core has checked and authorised: where it goes and what the socket carries. */
@@ -30,6 +34,12 @@ export interface AcceptedUpgrade {
 export interface RoomHost {
   accept(c: Context, upgrade: AcceptedUpgrade): Response | Promise<Response>;
   http(c: Context, address: RoomAddress, definition: RoomDefinition): Response | Promise<Response>;
+  /** Opens a fallback session: an event stream (the response) carrying the room's frames. Without it, such a GET is answered 426. */
+  stream?(c: Context, upgrade: AcceptedUpgrade): Response | Promise<Response>;
+  /** A fallback session's POST of frames (`?roomwire_session=<id>`). */
+  post?(c: Context, address: RoomAddress, session: string, definition: RoomDefinition): Response | Promise<Response>;
+  /** Who the client is (its address), to bound fallback sessions per client; undefined when the runtime cannot tell. */
+  client?(c: Context): string | undefined;
   /**
    * Asked before a request reaches a room (a `roomwire_check`, an upgrade, or
    * plain HTTP): a `Response` refuses it, `undefined` lets it through. For a
@@ -67,12 +77,24 @@ export function roomRoutes(options: RoomsOptions, host: RoomHost): Hono<any> {
     if (origin !== undefined && !(await originAllowed(allowed, origin, definition, address))) {
       return c.text(`Origin ${origin} is not allowed to open rooms here.`, 403);
     }
+    const session = c.req.query(SESSION_PARAM);
+    if (session !== undefined) {
+      if (c.req.method !== "POST") return c.text("A fallback session takes its frames by POST.", 405, { Allow: "POST" });
+      if (!host.post) return c.text("No such fallback session here.", 404);
+      return host.post(c, address, session, definition);
+    }
     const refused = await host.refuse?.(c, address);
     if (refused) return refused;
     // A client that could not open a socket asks whether the upgrade would be refused (browsers cannot see the status).
     if (c.req.method === "GET" && c.req.query(CHECK_PARAM) !== undefined) {
       const checked = await authorise(definition, c.req.raw, address);
       return checked instanceof Response ? checked : c.body(null, 204);
+    }
+    if (isEventStream(c.req.raw)) {
+      if (!host.stream) return c.text("Event streams are not served here: connect with a WebSocket client.", 426, { Upgrade: "websocket" });
+      const attachment = await authorise(definition, c.req.raw, address);
+      if (attachment instanceof Response) return attachment;
+      return host.stream(c, { address, definition, attachment });
     }
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket" || c.req.method !== "GET") {
       if (!definition.http) {
@@ -125,14 +147,19 @@ export async function authorise(definition: RoomDefinition, request: Request, ad
     const data = definition.upgrade ? await definition.upgrade(request, address) : {};
     if (data instanceof Response) return data;
     const attachment = makeAttachment(crypto.randomUUID(), data, definition.tags?.(data));
-    // A reconnecting client names the last event it saw (roomwire/client sets it).
-    const since = parseSince(new URL(request.url).searchParams.get(SINCE_PARAM));
+    // A reconnecting client names the last event it saw (roomwire/client sets it; an event stream's client sends Last-Event-ID).
+    const since = parseSince(new URL(request.url).searchParams.get(SINCE_PARAM) ?? request.headers.get("last-event-id"));
     if (definition.resume && since !== undefined) attachment.since = since;
     return attachment;
   } catch (error) {
     await reportError(definition, error, "upgrade", address);
     return new Response("The room could not accept this connection.", { status: 500 });
   }
+}
+
+/** A GET for a fallback session: an event stream, not a WebSocket upgrade. */
+export function isEventStream(request: Request): boolean {
+  return request.method === "GET" && request.headers.get("upgrade") === null && (request.headers.get("accept") ?? "").includes("text/event-stream");
 }
 
 const SINCE = /^(0|[1-9][0-9]*)$/;

@@ -57,7 +57,7 @@ export function bunRooms<const R extends Record<string, AnyRoomDefinition>>(opti
       if (except) return status(except.publish(key, frame));
       return server ? status(server.publish(key, frame)) : false;
     },
-  });
+  }, options.fallback);
 
   const app = rooms.routes(options, {
     accept(c, { address, attachment }) {
@@ -69,6 +69,8 @@ export function bunRooms<const R extends Record<string, AnyRoomDefinition>>(opti
       return new Response(null);
     },
     http: (c, address) => rooms.http(address, c.req.raw),
+    // The peer's address, for the per-client bound on fallback sessions.
+    client: (c) => (c.env as Server<SocketData> | undefined)?.requestIP?.(c.req.raw)?.address,
   }, procOpenFileLimit());
 
   const websocket: WebSocketHandler<SocketData> = {

@@ -1,7 +1,7 @@
 import { env as workerEnv } from "cloudflare:workers";
 import type { Context, Hono } from "hono";
-import { roomHandle, roomKey, roomRoutes, type AcceptedUpgrade, type AnyRoomDefinition, type RoomAddress, type RoomHandles, type RoomReach, type RoomsOptions } from "../../src/index.ts";
-import { CONNECTION_HEADER, ROOM_HEADER, roomObjectClass, UPGRADE_HEADER, type RoomObjectClass, type RoomObjectInstance } from "./room-object.ts";
+import { readBody, resolveLimits, roomHandle, roomKey, roomRoutes, type AcceptedUpgrade, type AnyRoomDefinition, type RoomAddress, type RoomHandles, type RoomReach, type RoomsOptions } from "../../src/index.ts";
+import { CLIENT_HEADER, CONNECTION_HEADER, ROOM_HEADER, roomObjectClass, SESSION_HEADER, STREAM_HEADER, UPGRADE_HEADER, type RoomObjectClass, type RoomObjectInstance } from "./room-object.ts";
 
 import type { WorkerContext } from "./workers.ts";
 
@@ -77,13 +77,15 @@ export function cloudflareRooms<const R extends Record<string, AnyRoomDefinition
     return c.text(missing, 500);
   }
 
-  /** Forwards to the room's object, with the headers only the Worker may set. */
-  function forward(c: Context, address: RoomAddress, connection: string | undefined): Promise<Response> {
+  /** Forwards to the room's object, with the headers only the Worker may set (`extra`: a fallback session's). */
+  function forward(c: Context, address: RoomAddress, connection: string | undefined, extra: Record<string, string> = {}, body?: string): Promise<Response> {
     const namespace = namespaceOf(c);
     if (!namespace) throw new Error(missing);
     const headers = new Headers(c.req.raw.headers);
     headers.set(ROOM_HEADER, JSON.stringify(address));
     headers.delete(UPGRADE_HEADER);
+    for (const name of [STREAM_HEADER, SESSION_HEADER, CLIENT_HEADER]) headers.delete(name);
+    for (const [name, value] of Object.entries(extra)) headers.set(name, value);
     if (connection === undefined) {
       headers.delete(CONNECTION_HEADER);
       // workerd's fetch turns any request with `Upgrade: websocket` into a GET WebSocket handshake (method and body lost),
@@ -95,20 +97,34 @@ export function cloudflareRooms<const R extends Record<string, AnyRoomDefinition
       headers.set(CONNECTION_HEADER, connection);
     }
     const stub = namespace.get(namespace.idFromName(roomKey(address)));
-    return stub.fetch(new Request(c.req.raw, { headers }));
+    return stub.fetch(body === undefined ? new Request(c.req.raw, { headers }) : new Request(c.req.raw.url, { method: "POST", headers, body }));
   }
 
   const app = roomRoutes(options, {
     refuse,
     accept: (c, { address, attachment }: AcceptedUpgrade) => forward(c, address, JSON.stringify(attachment)),
     http: (c, address) => forward(c, address, undefined),
+    // Fallback sessions live in the room's object: the stream comes from it, and each POST goes through the Worker to it.
+    stream: (c, { address, attachment }: AcceptedUpgrade) => forward(c, address, undefined, { [STREAM_HEADER]: JSON.stringify(attachment), ...clientHeader(c) }),
+    // The size limit is applied here, so an oversized body never travels to the object.
+    post: async (c, address, session, definition) => {
+      const body = await readBody(c.req.raw, resolveLimits(definition.limits).maxMessageBytes);
+      if (body === undefined) return c.text(`The frames are over ${resolveLimits(definition.limits).maxMessageBytes} bytes; send fewer or smaller frames at a time.`, 413);
+      return forward(c, address, undefined, { [SESSION_HEADER]: session }, body);
+    },
   });
 
   return {
     app,
     fetch: (request, env, ctx) => app.fetch(request, env, ctx as ExecutionContext),
-    RoomObject: roomObjectClass({ rooms: options.rooms, idleTimeoutSeconds: options.idleTimeout ?? 120, reach }),
+    RoomObject: roomObjectClass({ rooms: options.rooms, idleTimeoutSeconds: options.idleTimeout ?? 120, reach, fallback: options.fallback }),
     // The Worker's env from the runtime, so a handle works in any handler without passing env along.
     room: (type, name) => roomHandle(reach(workerEnv), options.rooms, type, name) as never,
   };
+}
+
+/** The client's address as Cloudflare gives it, for the per-client bound on fallback sessions. */
+function clientHeader(c: Context): Record<string, string> {
+  const address = c.req.header("cf-connecting-ip");
+  return address ? { [CLIENT_HEADER]: address } : {};
 }

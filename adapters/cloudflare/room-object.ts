@@ -1,12 +1,21 @@
 import { DurableObject } from "cloudflare:workers";
 import type { HibernatingSocket, ObjectState } from "./workers.ts";
-import { RoomEngine, type ActionOutcome, type ActionRequest, type AnyRoomDefinition, type Attachment, type RoomAddress, type RoomPorts, type RoomReach, type SendStatus } from "../../src/index.ts";
+import { postFrames, resolveLimits, RoomEngine, StreamSession, StreamSessions, withSessions, type ActionOutcome, type ActionRequest, type AnyRoomDefinition, type Attachment, type RoomAddress, type FallbackLimits, type RoomPorts, type RoomReach, type SendStatus } from "../../src/index.ts";
 
 /** Headers only the Worker sets on what it forwards to a room's object; a client's copies are overwritten or removed. */
 export const ROOM_HEADER = "x-roomwire-room";
 export const CONNECTION_HEADER = "x-roomwire-connection";
 /** A plain HTTP request's own `Upgrade` header, restored before the room's `http` handler sees the request. */
 export const UPGRADE_HEADER = "x-roomwire-upgrade";
+/** A fallback session: the GET that opens its event stream carries the attachment here ... */
+export const STREAM_HEADER = "x-roomwire-stream";
+/** ... and a POST of its frames names the session here. */
+export const SESSION_HEADER = "x-roomwire-session";
+/** The client's address, for the per-client bound on fallback sessions. */
+export const CLIENT_HEADER = "x-roomwire-client";
+
+/** The key of the object's one room among its fallback sessions. */
+const OWN_ROOM = "room";
 
 /** How often, at most, an event checks for sockets that stopped answering pings. */
 const SWEEP_EVERY_MS = 30_000;
@@ -14,6 +23,7 @@ const SWEEP_EVERY_MS = 30_000;
 /** What a Worker's room objects serve. */
 export interface RoomObjectConfig {
   rooms: Record<string, AnyRoomDefinition>;
+  fallback?: FallbackLimits;
   idleTimeoutSeconds: number;
   /** How a room reaches the other rooms of the Worker (`room.handle()`), from the object's `env`. */
   reach(env: unknown): RoomReach;
@@ -54,19 +64,22 @@ export function roomObjectClass(config: RoomObjectConfig): RoomObjectClass {
  * attachments, state in storage, and the room's address in a table of its own.
  */
 export class RoomObject extends DurableObject {
-  private engine: RoomEngine<WebSocket> | undefined;
+  private engine: RoomEngine<WebSocket | StreamSession> | undefined;
   private readonly started = Date.now();
   private lastSweep = 0;
   private readonly lastMessage = new WeakMap<WebSocket, number>();
   private readonly rooms: Record<string, AnyRoomDefinition>;
   private readonly idleTimeoutSeconds: number;
   private readonly reach: RoomReach;
+  /** Fallback sessions live in memory: an open event stream keeps the object awake (no hibernation for them). */
+  private readonly sessions: StreamSessions;
 
   constructor(ctx: DurableObjectState, env: unknown, config: RoomObjectConfig) {
     super(ctx, env as never);
     this.rooms = config.rooms;
     this.idleTimeoutSeconds = config.idleTimeoutSeconds;
     this.reach = config.reach(env);
+    this.sessions = new StreamSessions(config.fallback, (session) => this.room().close(session as never, 1005, "the event stream ended"));
     // Heartbeats are answered by the runtime, without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS roomwire_room (id INTEGER PRIMARY KEY CHECK (id = 1), type TEXT NOT NULL, name TEXT NOT NULL)");
@@ -78,6 +91,18 @@ export class RoomObject extends DurableObject {
     this.remember(address);
     this.sweep();
     const engine = this.room();
+    const stream = request.headers.get(STREAM_HEADER);
+    if (stream !== null) {
+      const opened = this.sessions.open(OWN_ROOM, request.headers.get(CLIENT_HEADER) ?? undefined, JSON.parse(stream) as Attachment);
+      if (opened instanceof Response) return opened;
+      engine.open(opened as never);
+      return opened.response;
+    }
+    const session = request.headers.get(SESSION_HEADER);
+    if (session !== null) {
+      const found = this.sessions.find(session, OWN_ROOM);
+      return postFrames(found, request, resolveLimits(this.definitionOf(address).limits).maxMessageBytes, (frame) => this.room().message(found as never, frame));
+    }
     const connection = request.headers.get(CONNECTION_HEADER);
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket" || connection === null) {
       const headers = new Headers(request.headers);
@@ -137,7 +162,13 @@ export class RoomObject extends DurableObject {
     return this.room().act(request);
   }
 
-  private room(): RoomEngine<WebSocket> {
+  private definitionOf(address: RoomAddress): AnyRoomDefinition {
+    const definition = this.rooms[address.type];
+    if (!definition) throw new Error(`Room type "${address.type}" is not served by this Worker any more.`);
+    return definition;
+  }
+
+  private room(): RoomEngine<WebSocket | StreamSession> {
     if (this.engine) return this.engine;
     const row = this.ctx.storage.sql.exec<{ type: string; name: string }>("SELECT type, name FROM roomwire_room").toArray()[0];
     if (!row) throw new Error("This room object has no address yet: it is reached through the Worker's room routes first.");
@@ -152,12 +183,13 @@ export class RoomObject extends DurableObject {
     this.ctx.storage.sql.exec("INSERT OR REPLACE INTO roomwire_room (id, type, name) VALUES (1, ?, ?)", address.type, address.name);
   }
 
-  private ports(): RoomPorts<WebSocket> {
+  private ports(): RoomPorts<WebSocket | StreamSession> {
     const { ctx } = this;
     const storage = ctx.storage;
     return {
       others: { reach: this.reach, rooms: this.rooms },
-      sockets: {
+      sockets: withSessions<WebSocket>(
+        {
         sockets: (tag) => ctx.getWebSockets(tag),
         send: (ws, frame): SendStatus => {
           try {
@@ -176,7 +208,9 @@ export class RoomObject extends DurableObject {
         },
         attachment: (ws) => ws.deserializeAttachment() as Attachment,
         setAttachment: (ws, attachment) => ws.serializeAttachment(attachment),
-      },
+        },
+        (tag) => this.sessions.inRoom(OWN_ROOM, tag),
+      ),
       storage: {
         get: (key) => storage.get<string>(key),
         // One SQLite transaction; the object's output gate also holds every frame until it is durable.

@@ -66,7 +66,7 @@ export function denoRooms<const R extends Record<string, AnyRoomDefinition>>(opt
     attachment: (ws) => attachments.get(ws)!,
     setAttachment: (ws, attachment) => void attachments.set(ws, attachment),
     buffered: (ws) => ws.bufferedAmount,
-  });
+  }, options.fallback);
 
   const app = rooms.routes(options, {
     accept(c, { address, attachment }) {
@@ -89,6 +89,8 @@ export function denoRooms<const R extends Record<string, AnyRoomDefinition>>(opt
       return upgraded.response;
     },
     http: (c, address) => rooms.http(address, c.req.raw),
+    // The peer's address (Deno.serve's handler info), for the per-client bound on fallback sessions.
+    client: (c) => ((c.env as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr?.hostname),
   }, denoOpenFileLimit());
 
   return {

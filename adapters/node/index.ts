@@ -103,7 +103,7 @@ export function nodeRooms<const R extends Record<string, AnyRoomDefinition>>(opt
       }
       return backedUp ? "buffered" : "sent";
     },
-  });
+  }, options.fallback);
   /** The open sockets of each room, by room key. */
   const members = new Map<string, Set<Socket>>();
   const wss = new WebSocketServer({
@@ -126,6 +126,8 @@ export function nodeRooms<const R extends Record<string, AnyRoomDefinition>>(opt
       return new Response(null, { status: 101 });
     },
     http: (c, address) => rooms.http(address, c.req.raw),
+    // The peer's address (@hono/node-server's env), for the per-client bound on fallback sessions.
+    client: (c) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket?.remoteAddress,
   }, procOpenFileLimit());
 
   function open(ws: Socket): void {

@@ -1,6 +1,7 @@
 import { CHECK_PARAM, isFinalClose, PING, PONG, PRESENCE_TYPE, SINCE_PARAM, type ErrorBody } from "../protocol.ts";
 import { backoffDelay, DEFAULT_BACKOFF, type Backoff } from "./backoff.ts";
 import type { ClientSocket, FetchLike, WebSocketConstructor } from "./socket.ts";
+import { EventStreamSocket, type StreamFetch } from "./event-stream-socket.ts";
 import { PresenceStore } from "./presence.ts";
 import type { ClientEmits, ClientEvents, ClientPresence, ClientPresenceInput, ClientRequests, DataArgs } from "./types.ts";
 
@@ -56,6 +57,19 @@ export interface ClientOptions {
   requestTimeout?: number;
   /** `ping` every `interval` ms; no `pong` within `timeout` ms reconnects. Default 25,000 / 10,000; `false` for none. */
   heartbeat?: { interval?: number; timeout?: number } | false;
+  /**
+   * How to reach the room. `"auto"` (the default) opens a WebSocket, and
+   * falls back to an event stream plus POSTs (SSE) when the WebSocket cannot
+   * open within `fallbackAfter` ms, or where there is no WebSocket at all;
+   * the choice is remembered for the page session (`sessionStorage`), and a
+   * WebSocket is tried again on a reconnect once `retryWebSocketAfter` ms
+   * have passed. `"websocket"` or `"sse"` use only that.
+   */
+  transport?: "auto" | "websocket" | "sse";
+  /** ms a WebSocket may take to open before `"auto"` falls back to SSE. Default 4,000. */
+  fallbackAfter?: number;
+  /** ms on the fallback before a reconnect tries a WebSocket again. Default 60,000. */
+  retryWebSocketAfter?: number;
 }
 
 /** Options of one request. */
@@ -81,7 +95,26 @@ type Listener = (data: any) => void;
 const REFUSALS = new Set([400, 401, 403, 404]);
 
 /** The runtime's own WebSocket and fetch, when it has them; read without naming the DOM lib's types. */
-const runtime = globalThis as { WebSocket?: WebSocketConstructor; fetch?: FetchLike };
+const runtime = globalThis as { WebSocket?: WebSocketConstructor; fetch?: FetchLike; sessionStorage?: { getItem(key: string): string | null; setItem(key: string, value: string): void } };
+
+/** Where the transport chosen for a room URL is remembered for the page session. */
+const transportKey = (url: string) => `roomwire:transport:${new URL(url).origin}`;
+
+function remembered(url: string): string | null {
+  try {
+    return runtime.sessionStorage?.getItem(transportKey(url)) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function remember(url: string, transport: string): void {
+  try {
+    runtime.sessionStorage?.setItem(transportKey(url), transport);
+  } catch {
+    // storage may be disabled
+  }
+}
 
 /**
  * A connection to one room that reconnects, queues sends while offline,
@@ -108,7 +141,10 @@ export class RoomClient<Def> {
   private nextId = 1;
   private lastSeq: number | undefined;
   private ended = false;
-  private timers: { reconnect?: ReturnType<typeof setTimeout>; reset?: ReturnType<typeof setTimeout>; ping?: ReturnType<typeof setInterval>; pong?: ReturnType<typeof setTimeout> } = {};
+  private timers: { reconnect?: ReturnType<typeof setTimeout>; reset?: ReturnType<typeof setTimeout>; ping?: ReturnType<typeof setInterval>; pong?: ReturnType<typeof setTimeout>; fallback?: ReturnType<typeof setTimeout> } = {};
+  /** The transport of the next attempt, and since when this client has been on the fallback. */
+  private transport: "websocket" | "sse";
+  private fellBackAt = 0;
 
   constructor(
     private readonly url: string,
@@ -116,6 +152,9 @@ export class RoomClient<Def> {
   ) {
     this.backoff = options.reconnect === false ? false : { ...DEFAULT_BACKOFF, ...options.reconnect };
     this.heartbeat = options.heartbeat === false ? false : { interval: 25_000, timeout: 10_000, ...options.heartbeat };
+    const wanted = options.transport ?? "auto";
+    this.transport = wanted === "sse" || (wanted === "auto" && (!(options.WebSocket ?? runtime.WebSocket) || remembered(url) === "sse")) ? "sse" : "websocket";
+    if (this.transport === "sse" && wanted === "auto") this.fellBackAt = Date.now();
     // After the caller has had a chance to add listeners.
     queueMicrotask(() => void this.open());
   }
@@ -224,16 +263,20 @@ export class RoomClient<Def> {
       return this.finish({ status: "closed", error: new ClientError("ended", `Could not build the room URL: ${String(error)}`) });
     }
     if (this.ended) return;
-    const Socket = this.options.WebSocket ?? runtime.WebSocket;
-    if (!Socket) {
-      return this.finish({ status: "closed", error: new ClientError("ended", "No WebSocket here: pass options.WebSocket (for example the `ws` package on Node).") });
-    }
-    const socket = new Socket(url.href);
+    const socket = this.newSocket(url);
+    if (!socket) return;
     socket.binaryType = "arraybuffer";
     this.socket = socket;
     let opened = false;
+    if (this.transport === "websocket" && (this.options.transport ?? "auto") === "auto") {
+      // A network that swallows upgrades leaves the socket connecting: fall back rather than wait.
+      this.timers.fallback = setTimeout(() => {
+        if (!opened && this.socket === socket) this.fallBack(socket);
+      }, this.options.fallbackAfter ?? 4_000);
+    }
     socket.onopen = () => {
       opened = true;
+      clearTimeout(this.timers.fallback);
       this.onOpen();
     };
     socket.onmessage = (event) => this.onMessage(event.data);
@@ -242,6 +285,34 @@ export class RoomClient<Def> {
     socket.onclose = (event) => {
       if (this.socket === socket) void this.onDrop(opened, url, event.code, event.reason);
     };
+  }
+
+  /** A socket for the transport in use, or none (the client is then closed, saying why). */
+  private newSocket(url: URL): ClientSocket | undefined {
+    if (this.transport === "sse") {
+      const fetcher = this.options.fetch ?? runtime.fetch;
+      if (!fetcher) return void this.finish({ status: "closed", error: new ClientError("ended", "No fetch here for the event-stream fallback: pass options.fetch.") });
+      return new EventStreamSocket(url.href, fetcher as unknown as StreamFetch);
+    }
+    const Socket = this.options.WebSocket ?? runtime.WebSocket;
+    if (!Socket) return void this.finish({ status: "closed", error: new ClientError("ended", "No WebSocket here: pass options.WebSocket (for example the `ws` package on Node).") });
+    return new Socket(url.href);
+  }
+
+  /** The WebSocket did not open: use the event stream from now on (and for the rest of the page session). */
+  private fallBack(socket: ClientSocket): void {
+    this.transport = "sse";
+    this.fellBackAt = Date.now();
+    remember(this.url, "sse");
+    socket.onclose = null;
+    socket.onopen = null;
+    try {
+      socket.close();
+    } catch {
+      // never opened
+    }
+    this.socket = undefined;
+    void this.open();
   }
 
   /** The URL of the next attempt: the query (evaluated now) and, once events were seen, where to resume. */
@@ -329,6 +400,16 @@ export class RoomClient<Def> {
       const refusal = await this.refusal(url);
       if (this.ended) return;
       if (refusal) return this.finish({ status: "closed", code, error: refusal });
+      // Not refused, yet no WebSocket opened: the network may block upgrades.
+      if (this.transport === "websocket" && (this.options.transport ?? "auto") === "auto") {
+        this.transport = "sse";
+        this.fellBackAt = Date.now();
+        remember(this.url, "sse");
+        return void this.open();
+      }
+    } else if (this.transport === "sse" && (this.options.transport ?? "auto") === "auto" && (this.options.WebSocket ?? runtime.WebSocket)) {
+      // From time to time, a reconnect tries a WebSocket again.
+      if (Date.now() - this.fellBackAt >= (this.options.retryWebSocketAfter ?? 60_000)) this.transport = "websocket";
     }
     if (!this.backoff) return this.finish({ status: "closed", code, reason });
     this.attempt++;
@@ -399,6 +480,7 @@ export class RoomClient<Def> {
   }
 
   private stopTimers(): void {
+    clearTimeout(this.timers.fallback);
     clearTimeout(this.timers.reset);
     clearInterval(this.timers.ping);
     clearTimeout(this.timers.pong);

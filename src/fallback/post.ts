@@ -1,0 +1,46 @@
+import type { StreamSession } from "./stream-session.ts";
+
+/**
+ * Answers a fallback session's POST: 404 for a session that is unknown or
+ * ended, 413 for frames over `maxBytes`, else 204 once each frame (one per
+ * line) has gone to `deliver`, as if it came on the session's socket.
+ */
+export async function postFrames(session: StreamSession | undefined, request: Request, maxBytes: number, deliver: (frame: string) => void): Promise<Response> {
+  if (!session?.open) return new Response("No such fallback session here: it ended or never existed. Open a new event stream.", { status: 404 });
+  const body = await readBody(request, maxBytes);
+  if (body === undefined) return new Response(`The frames are over ${maxBytes} bytes; send fewer or smaller frames at a time.`, { status: 413 });
+  session.heardAt = Date.now();
+  for (const frame of body.split("\n")) if (frame !== "") deliver(frame);
+  return new Response(null, { status: 204 });
+}
+
+/** A refused body is still read (and dropped) up to this many times the limit, so the connection stays usable; past that it is cut. */
+const DRAIN_FACTOR = 4;
+
+/** A request's body as text, or undefined when it is over `limit` bytes (then drained, never kept). */
+export async function readBody(request: Request, limit: number): Promise<string | undefined> {
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let over = Number(request.headers.get("content-length") ?? 0) > limit;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    over ||= size > limit;
+    if (!over) chunks.push(value);
+    else if (size > DRAIN_FACTOR * limit) {
+      await reader.cancel().catch(() => {});
+      break;
+    }
+  }
+  if (over) return undefined;
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
