@@ -253,9 +253,10 @@ export class RoomClient<Def> {
     return true;
   }
 
-  private async open(): Promise<void> {
+  /** Opens a socket; `switching` when the same attempt goes on over the fallback (no second "connecting"). */
+  private async open(switching = false): Promise<void> {
     if (this.ended) return;
-    if (this.attempt === 0) this.emitStatus({ status: "connecting" });
+    if (this.attempt === 0 && !switching) this.emitStatus({ status: "connecting" });
     let url: URL;
     try {
       url = await this.target();
@@ -312,7 +313,7 @@ export class RoomClient<Def> {
       // never opened
     }
     this.socket = undefined;
-    void this.open();
+    void this.open(true);
   }
 
   /** The URL of the next attempt: the query (evaluated now) and, once events were seen, where to resume. */
@@ -405,7 +406,7 @@ export class RoomClient<Def> {
         this.transport = "sse";
         this.fellBackAt = Date.now();
         remember(this.url, "sse");
-        return void this.open();
+        return void this.open(true);
       }
     } else if (this.transport === "sse" && (this.options.transport ?? "auto") === "auto" && (this.options.WebSocket ?? runtime.WebSocket)) {
       // From time to time, a reconnect tries a WebSocket again.
