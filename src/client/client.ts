@@ -293,7 +293,9 @@ export class RoomClient<Def> {
     if (this.transport === "sse") {
       const fetcher = this.options.fetch ?? runtime.fetch;
       if (!fetcher) return void this.finish({ status: "closed", error: new ClientError("ended", "No fetch here for the event-stream fallback: pass options.fetch.") });
-      return new EventStreamSocket(url.href, fetcher as unknown as StreamFetch);
+      // Called as a plain function: a browser's fetch throws when called with another `this`.
+      const call = fetcher as unknown as StreamFetch;
+      return new EventStreamSocket(url.href, (target, init) => call(target, init));
     }
     const Socket = this.options.WebSocket ?? runtime.WebSocket;
     if (!Socket) return void this.finish({ status: "closed", error: new ClientError("ended", "No WebSocket here: pass options.WebSocket (for example the `ws` package on Node).") });
