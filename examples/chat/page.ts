@@ -1,7 +1,9 @@
 // Browser UI for the chat example, served at "/": inline CSS and an inline module script,
 // which imports roomwire/client from /client.js (see app.ts and scripts/build-client.mjs).
-// It deliberately uses string concatenation and no backticks, "${" or backslashes,
+// It deliberately uses string concatenation and no backticks, "${" (but the shared helpers') or backslashes,
 // so nothing in it is interpreted by this template literal.
+import { pageHelpers } from "../shared/page-helpers.ts";
+
 export const chatPage: string = `<!doctype html>
 <html lang="en">
 <head>
@@ -98,16 +100,7 @@ const USER_RE = /^[A-Za-z0-9_-]{1,32}$/;
 let client = null, myId = "", room = "", user = "";
 const peers = new Map();
 
-function el(id) { return document.getElementById(id); }
-function mk(tag, cls, text) {
-  const n = document.createElement(tag);
-  if (cls) n.className = cls;
-  if (text != null) n.textContent = text;
-  return n;
-}
-// localStorage can throw (private mode, disabled storage); it is only a convenience.
-function load(k) { try { return localStorage.getItem(k) || ""; } catch (e) { return ""; } }
-function store(k, v) { try { localStorage.setItem(k, v); } catch (e) {} }
+${pageHelpers}
 function pad(n) { return (n < 10 ? "0" : "") + n; }
 function hhmm(d) { return pad(d.getHours()) + ":" + pad(d.getMinutes()); }
 

@@ -1,11 +1,13 @@
 // Browser UI for the cursors example, served at "/": inline CSS and an inline module script,
 // which imports roomwire/client from /client.js (see app.ts and scripts/build-client.mjs).
-// It deliberately uses string concatenation and no backticks, "${" or backslashes,
+// It deliberately uses string concatenation and no backticks, "${" (but the shared helpers') or backslashes,
 // so nothing in it is interpreted by this template literal.
 //
 // The page reads ?user=<id>&name=<display name>&room=<room> (room defaults to "main");
 // without a user and name it asks for a name and keeps a user id in localStorage,
 // so every tab of this browser is the same member.
+import { pageHelpers } from "../shared/page-helpers.ts";
+
 export const cursorsPage: string = `<!doctype html>
 <html lang="en">
 <head>
@@ -93,15 +95,7 @@ const SEND_EVERY_MS = 50;
 const SVG = "http://www.w3.org/2000/svg";
 const ARROW = "M1 1 L1 19 L6 14.5 L9.5 22.5 L12.5 21.2 L9 13.5 L15.5 13.5 Z";
 
-function el(id) { return document.getElementById(id); }
-function mk(tag, cls, text) {
-  const n = document.createElement(tag);
-  if (cls) n.className = cls;
-  if (text != null) n.textContent = text;
-  return n;
-}
-function load(k) { try { return localStorage.getItem(k) || ""; } catch (e) { return ""; } }
-function store(k, v) { try { localStorage.setItem(k, v); } catch (e) {} }
+${pageHelpers}
 
 const params = new URLSearchParams(location.search);
 const requested = params.get("room") || "main";
@@ -246,17 +240,7 @@ function start() {
 
   client.presence.onChange(render);
   client.onStatus(function (ev) {
-    const states = {
-      connecting: ["connecting", "connecting…"],
-      open: ["connected", "live"],
-      reconnecting: ["reconnecting", "reconnecting… (attempt " + ev.attempt + ")"],
-      closed: ["closed", "offline"],
-    };
-    const state = states[ev.status] || states.closed;
-    el("status").dataset.state = state[0];
-    el("status").textContent = state[1];
-    el("status").title = ev.reason || "";
-    document.body.dataset.live = String(ev.status === "open");
+    showStatus(el("status"), ev);
     if (ev.status === "open") { el("notice").textContent = ""; flush(); }
     // Refused (400 for a bad user id or name): the room says why.
     if (ev.status === "closed" && ev.error) el("notice").textContent = ev.error.message;

@@ -1,6 +1,8 @@
 // Browser UI for the dashboard example, served at "/": inline CSS and an inline module script,
 // which imports roomwire/client from /client.js (see app.ts). The room is ?room=<name> (default "main").
-// Like the chat page it uses no backticks, "${" or backslashes, so this template literal keeps it verbatim.
+// Like the chat page it uses no backticks, "${" (but the shared helpers') or backslashes, so this template literal keeps it verbatim.
+import { pageHelpers } from "../shared/page-helpers.ts";
+
 export const dashboardPage: string = `<!doctype html>
 <html lang="en">
 <head>
@@ -92,13 +94,7 @@ const SVG = "http://www.w3.org/2000/svg";
 /** What changed a metric, as its card says: a POST, server code (the record action), the simulated feed. */
 const SOURCES = { http: "POST", action: "server", feed: "feed" };
 
-function el(id) { return document.getElementById(id); }
-function mk(tag, cls, text) {
-  const n = document.createElement(tag);
-  if (cls) n.className = cls;
-  if (text != null) n.textContent = text;
-  return n;
-}
+${pageHelpers}
 function pad(n) { return (n < 10 ? "0" : "") + n; }
 function clock(at) { const d = new Date(at); return pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()); }
 
@@ -217,20 +213,7 @@ client.on("changed", function (d) {
   if (latest) touched(latest);
 });
 
-client.onStatus(function (ev) {
-  const s = el("status");
-  const states = {
-    connecting: ["connecting", "connecting…"],
-    open: ["connected", "live"],
-    reconnecting: ["reconnecting", "reconnecting… (attempt " + ev.attempt + ")"],
-    closed: ["closed", "offline"],
-  };
-  const state = states[ev.status] || states.closed;
-  s.dataset.state = state[0];
-  s.textContent = state[1];
-  s.title = ev.reason || (ev.error && ev.error.message) || "";
-  document.body.dataset.live = String(ev.status === "open");
-});
+client.onStatus(function (ev) { showStatus(el("status"), ev); });
 </script>
 </body>
 </html>

@@ -402,9 +402,10 @@ export class RoomClient<Def> {
     if (!opened) {
       const refusal = await this.refusal(url);
       if (this.ended) return;
-      if (refusal) return this.finish({ status: "closed", code, error: refusal });
-      // Not refused, yet no WebSocket opened: the network may block upgrades.
-      if (this.transport === "websocket" && (this.options.transport ?? "auto") === "auto") {
+      if (refusal instanceof ClientError) return this.finish({ status: "closed", code, error: refusal });
+      // The route answers and would accept, yet no WebSocket opened: the network blocks upgrades.
+      // (A server that is down answers nothing: that is a reconnect, not a reason to fall back.)
+      if (refusal === "accepted" && this.transport === "websocket" && (this.options.transport ?? "auto") === "auto") {
         this.transport = "sse";
         this.fellBackAt = Date.now();
         remember(this.url, "sse");
@@ -421,8 +422,11 @@ export class RoomClient<Def> {
     this.timers.reconnect = setTimeout(() => void this.open(), delay);
   }
 
-  /** Asks the room route whether it refuses this client (a browser cannot see the failed upgrade's status). */
-  private async refusal(url: URL): Promise<ClientError | undefined> {
+  /**
+   * Asks the room route whether it refuses this client (a browser cannot see the failed upgrade's status):
+   * the refusal, "accepted" when the route would take the client, undefined when the route did not answer.
+   */
+  private async refusal(url: URL): Promise<ClientError | "accepted" | undefined> {
     const fetcher = this.options.fetch ?? runtime.fetch;
     if (!fetcher) return undefined;
     const check = new URL(url);
@@ -430,6 +434,7 @@ export class RoomClient<Def> {
     check.searchParams.set(CHECK_PARAM, "1");
     try {
       const response = await fetcher(check.href);
+      if (response.status >= 200 && response.status < 300) return "accepted";
       if (!REFUSALS.has(response.status)) return undefined;
       const text = await response.text();
       return new ClientError("refused", `The room refused the connection with HTTP ${response.status}${text ? `: ${text}` : ""}`, { status: response.status });
