@@ -12,7 +12,7 @@ import type { PresenceFrame } from "../presence.ts";
  */
 export class PresenceStore<State = unknown, Input = State> {
   /** Each member's key and state (null until one is set). */
-  readonly members = new Map<string, State | null>();
+  readonly members: Map<string, State | null> = new Map();
   /** How many members the room has. */
   count = 0;
   /** Whether `members` lists every member (false in a big room, where only `count` is kept). */

@@ -22,11 +22,11 @@ const SEQ_AT_END = /,"seq":(\d+)\}$/;
  */
 export class StreamSession {
   /** Unguessable: whoever knows it may send frames as this connection. */
-  readonly id = crypto.randomUUID();
+  readonly id: string = crypto.randomUUID();
   readonly response: Response;
   attachment: Attachment;
   /** When the client was last heard from (a POST, or the stream's start). */
-  heardAt = Date.now();
+  heardAt: number = Date.now();
   private controller!: ReadableStreamDefaultController<Uint8Array>;
   private ended = false;
   private readonly keepalive: ReturnType<typeof setInterval>;
