@@ -79,7 +79,7 @@ export class RoomObject extends DurableObject {
     this.rooms = config.rooms;
     this.idleTimeoutSeconds = config.idleTimeoutSeconds;
     this.reach = config.reach(env);
-    this.sessions = new StreamSessions(config.fallback, (session) => this.room().close(session as never, 1005, "the event stream ended"));
+    this.sessions = new StreamSessions(config.fallback, (session) => this.room().close(session, 1005, "the event stream ended"));
     // Heartbeats are answered by the runtime, without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS roomwire_room (id INTEGER PRIMARY KEY CHECK (id = 1), type TEXT NOT NULL, name TEXT NOT NULL)");
@@ -95,13 +95,13 @@ export class RoomObject extends DurableObject {
     if (stream !== null) {
       const opened = this.sessions.open(OWN_ROOM, request.headers.get(CLIENT_HEADER) ?? undefined, JSON.parse(stream) as Attachment);
       if (opened instanceof Response) return opened;
-      engine.open(opened as never);
+      engine.open(opened);
       return opened.response;
     }
     const session = request.headers.get(SESSION_HEADER);
     if (session !== null) {
       const found = this.sessions.find(session, OWN_ROOM);
-      return postFrames(found, request, resolveLimits(this.definitionOf(address).limits).maxMessageBytes, (frame) => this.room().message(found as never, frame));
+      return postFrames(found, request, resolveLimits(this.definitionOf(address).limits).maxMessageBytes, (frame) => this.room().message(found!, frame));
     }
     const connection = request.headers.get(CONNECTION_HEADER);
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket" || connection === null) {
@@ -190,24 +190,24 @@ export class RoomObject extends DurableObject {
       others: { reach: this.reach, rooms: this.rooms },
       sockets: withSessions<WebSocket>(
         {
-        sockets: (tag) => ctx.getWebSockets(tag),
-        send: (ws, frame): SendStatus => {
-          try {
-            ws.send(frame);
-            return "sent";
-          } catch {
-            return "dropped";
-          }
-        },
-        close: (ws, code, reason) => {
-          try {
-            ws.close(code, reason);
-          } catch {
-            // already closed
-          }
-        },
-        attachment: (ws) => ws.deserializeAttachment() as Attachment,
-        setAttachment: (ws, attachment) => ws.serializeAttachment(attachment),
+          sockets: (tag) => ctx.getWebSockets(tag),
+          send: (ws, frame): SendStatus => {
+            try {
+              ws.send(frame);
+              return "sent";
+            } catch {
+              return "dropped";
+            }
+          },
+          close: (ws, code, reason) => {
+            try {
+              ws.close(code, reason);
+            } catch {
+              // already closed
+            }
+          },
+          attachment: (ws) => ws.deserializeAttachment() as Attachment,
+          setAttachment: (ws, attachment) => ws.serializeAttachment(attachment),
         },
         (tag) => this.sessions.inRoom(OWN_ROOM, tag),
       ),
