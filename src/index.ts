@@ -7,7 +7,7 @@ export { isRoomName } from "./names.ts";
 export { DEFAULT_LIMITS, CONNECTION_DATA_BUDGET, resolveLimits, type RoomLimits, type RoomLimitsInput, type RateLimit, type OutboundLimit } from "./limits.ts";
 export { MAX_KEY_BYTES, MAX_VALUE_BYTES } from "./storage.ts";
 export { CloseCode, PING, PONG, type ErrorCode, type ErrorBody, type Issue } from "./protocol.ts";
-export type { Attachment, SocketPort, StoragePort, AlarmPort, RoomPorts } from "./ports.ts";
+export type { Attachment, SocketPort, StoragePort, AlarmPort, RoomPorts, ListRange } from "./ports.ts";
 export type * from "./types.ts";
 export { LocalRooms, roomKey, type LocalStore, type LocalSockets } from "./local-rooms.ts";
 export { HARD_QUEUE_FACTOR, SLOW_CONSUMER } from "./outbound.ts";

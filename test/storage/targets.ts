@@ -2,7 +2,10 @@ import { resolve } from "node:path";
 import { testRoom, type TestRoom } from "../../src/testing/index.ts";
 import { socketRoom } from "../fixtures/socket-room.ts";
 import { storageRoom } from "../fixtures/storage-room.ts";
+import { redisStore } from "../../adapters/redis/store.ts";
+import type { LocalStore } from "../../src/index.ts";
 import { memoryPeer } from "../support/memory-peer.ts";
+import { startRedis, type RunningRedis } from "../support/redis.ts";
 import type { TestPeer } from "../support/peer.ts";
 import { runtime, serversOf, type ServerCommand } from "../support/runtimes.ts";
 import { freePort, removeDir, startServer, tempDir, type RunningServer } from "../support/server.ts";
@@ -37,6 +40,29 @@ function memory(): StorageTarget {
     },
     async stop() {
       rooms.clear();
+    },
+  };
+}
+
+/** Room storage on a real redis-server (adapters/redis, the cluster's store), through `testRoom` in this process. */
+function redis(): StorageTarget {
+  const rooms = new Map<string, TestRoom>();
+  let running: RunningRedis | undefined;
+  let store: LocalStore | undefined;
+  return {
+    name: "redis",
+    async start() {
+      running = await startRedis();
+      store = redisStore(running.client());
+    },
+    async connect(name, type = "storage") {
+      let room = rooms.get(`${type}/${name}`);
+      if (!room) rooms.set(`${type}/${name}`, (room = testRoom(fixtureRooms[type], { type, name, storage: store!.storage(`${type}/${name}`) })));
+      return memoryPeer(await room.connect());
+    },
+    async stop() {
+      rooms.clear();
+      await running?.stop();
     },
   };
 }
@@ -79,5 +105,5 @@ export const denoMemoryServer: ServerCommand = {
   direct: true,
 };
 
-/** Every implementation the storage and socket contracts run against: memory, then each runtime's fixture server. */
-export const targets: StorageTarget[] = [memory(), ...[...fixtureServers, denoMemoryServer].map(({ name, command }) => server(name, command))];
+/** Every implementation the storage and socket contracts run against: memory, Redis, then each runtime's fixture server. */
+export const targets: StorageTarget[] = [memory(), redis(), ...[...fixtureServers, denoMemoryServer].map(({ name, command }) => server(name, command))];

@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { redisStore } from "../../adapters/redis/store.ts";
+import { startRedis, type RunningRedis } from "../support/redis.ts";
+
+/** The Redis store's commits on a real redis-server: atomic, and fenced by a room's lease when a fence is given. */
+describe("Redis store", () => {
+  let redis: RunningRedis;
+  beforeAll(async () => {
+    redis = await startRedis();
+  }, 30_000);
+  afterAll(() => redis?.stop());
+
+  it("lands a commit only while the lease key holds this process's token", async () => {
+    const client = redis.client();
+    let token = "owner-a";
+    const store = redisStore(client, (room) => ({ key: `lease:${room}`, token }));
+    const room = store.storage("chat/fenced");
+    await client.set("lease:chat/fenced", "owner-a");
+    await room.commit([["count", "1"]], []);
+    expect(await room.get("count")).toBe("1");
+    // Another process took the lease: this one's writes are refused whole, nothing of them lands.
+    await client.set("lease:chat/fenced", "owner-b");
+    await expect(room.commit([["count", "2"], ["other", "x"]], ["count"])).rejects.toThrow(/FENCED/);
+    expect(await room.get("count")).toBe("1");
+    expect(await room.get("other")).toBeUndefined();
+    // With the lease back (or as its new holder) it writes again.
+    token = "owner-b";
+    await room.commit([["count", "3"]], []);
+    expect(await room.list({})).toEqual([["count", "3"]]);
+  });
+
+  it("keeps alarms of every room in one ordered set", async () => {
+    const store = redisStore(redis.client());
+    await store.setAlarm("chat/a", 2_000);
+    await store.setAlarm("chat/b", 1_000);
+    expect(await store.getAlarm("chat/a")).toBe(2_000);
+    expect(await store.alarms()).toEqual([
+      { room: "chat/b", at: 1_000 },
+      { room: "chat/a", at: 2_000 },
+    ]);
+    await store.deleteAlarm("chat/b");
+    expect(await store.getAlarm("chat/b")).toBeNull();
+  });
+
+  it("keeps what it acknowledged across a kill -9 of redis-server (appendfsync always)", async () => {
+    // A server of this test's own, killed without a chance to save.
+    const own = await startRedis();
+    try {
+      const store = redisStore(own.client());
+      const room = store.storage("chat/durable");
+      await room.commit([["said:1", '"hello"']], []);
+      const dir = (await own.client().config("GET", "dir")) as string[];
+      own.process.kill("SIGKILL");
+      await new Promise((resolve) => own.process.once("exit", resolve));
+      const again = await startRedisOn(dir[1]!);
+      try {
+        expect(await redisStore(again.client()).storage("chat/durable").get("said:1")).toBe('"hello"');
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      await own.stop();
+    }
+  }, 30_000);
+});
+
+/** A redis-server on an existing data directory (the one a killed server left). */
+function startRedisOn(dir: string): Promise<RunningRedis> {
+  return startRedis(20_000, dir);
+}
