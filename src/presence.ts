@@ -7,6 +7,12 @@ import type { StagedStorage } from "./staged-storage.ts";
 /**
  * The `presence` option of a room definition: who is in the room as members
  * (a user with two tabs is one member), each with a state.
+ *
+ * @example
+ * const canvas = defineRoom({
+ *   upgrade: (request) => ({ user: new URL(request.url).searchParams.get("user") ?? "anon" }),
+ *   presence: { member: (data) => data.user, state: v.object({ x: v.number(), y: v.number() }), graceMs: 5_000 },
+ * });
  */
 export interface PresenceOptions<D = any, PS extends GenericSchema | undefined = GenericSchema | undefined> {
   /** The member a connection belongs to, from its data (e.g. the user id): 1–256 characters. */

@@ -1,7 +1,13 @@
 import type { Attachment, SocketPort } from "../ports.ts";
 import { StreamSession } from "./stream-session.ts";
 
-/** Bounds on fallback sessions (SSE + POST). */
+/**
+ * Bounds on fallback sessions (an event stream plus POSTs, for clients that
+ * cannot open a WebSocket), given as the rooms object's `fallback` option.
+ *
+ * @example
+ * const rooms = bunRooms({ rooms: { chat }, fallback: { perRoom: 50, perClient: 4, idleMs: 30_000 } });
+ */
 export interface FallbackLimits {
   /** Most open fallback sessions per room. Default 100. */
   perRoom?: number;
