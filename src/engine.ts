@@ -8,9 +8,9 @@ import { Outbound } from "./outbound.ts";
 import type { RoomPorts } from "./ports.ts";
 import { CloseCode, errorFrame, eventFrame, PING, PONG, PRESENCE_TYPE, replyErrorFrame, replyFrame, sequenceFrame, type ErrorBody, type ErrorCode } from "./protocol.ts";
 import { floodMessage, RateLimiter } from "./rate-limit.ts";
-import { Presence, resolvePresence } from "./presence.ts";
+import { Presence, resolvePresence, roomPresence } from "./presence.ts";
 import { ReplayLog } from "./replay.ts";
-import { MAX_SCHEDULE_NAME, Schedules, type DueSchedule } from "./schedules.ts";
+import { roomTimers, Schedules, type DueSchedule } from "./schedules.ts";
 import { roomStorage } from "./storage.ts";
 import { TurnQueue } from "./turns.ts";
 import type { AnyRoomDefinition as RoomDefinition, CloseInfo, Connection, Except, HookName, Room, RoomAddress } from "./types.ts";
@@ -425,24 +425,8 @@ export class RoomEngine<S extends object> {
           this.turns.output(() => this.broadcast(frame, except, joins));
         }
       },
-      setAlarm: (at) => this.schedules.set("alarm", "", typeof at === "number" ? at : at.getTime()),
-      getAlarm: () => this.schedules.get("alarm", ""),
-      deleteAlarm: () => this.schedules.cancel("alarm", ""),
-      schedule: (name, at) => {
-        if (typeof name !== "string" || name.length === 0 || name.length > MAX_SCHEDULE_NAME) {
-          return Promise.reject(new TypeError(`A schedule's name is a string of 1–${MAX_SCHEDULE_NAME} characters; got ${JSON.stringify(name)}.`));
-        }
-        return this.schedules.set("timer", name, typeof at === "number" ? at : at.getTime());
-      },
-      cancel: (name) => this.schedules.cancel("timer", name),
-      scheduled: (name) => this.schedules.get("timer", name),
-      presence: {
-        members: () => (this.presence ? this.presence.members() : Promise.resolve([])),
-        set: (member, state) => {
-          if (!this.presence) return Promise.reject(new TypeError("This room has no presence: add the presence option to its definition."));
-          return this.presence.set(member, state);
-        },
-      },
+      ...roomTimers(this.schedules),
+      presence: roomPresence(this.presence),
       handle: (type, name) => {
         const others = this.ports.others;
         if (!others) throw new RoomCallError("unknown_room", `No other rooms are reachable from ${this.address.type}/${this.address.name} here.`, { type, name });

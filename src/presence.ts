@@ -3,6 +3,7 @@ import { INTERNAL_PREFIX } from "./replay.ts";
 export { PRESENCE_TYPE } from "./protocol.ts";
 import type { Schedules } from "./schedules.ts";
 import type { StagedStorage } from "./staged-storage.ts";
+import type { RoomPresence } from "./types.ts";
 
 /**
  * The `presence` option of a room definition: who is in the room as members
@@ -202,4 +203,15 @@ export class Presence {
     const entries = await this.storage.list({ prefix: PREFIX });
     return new Map(entries.map(([key, value]) => [key.slice(PREFIX.length), JSON.parse(value) as Record]));
   }
+}
+
+/** `room.presence`: the room's members, or a clear error where the definition has no `presence`. */
+export function roomPresence(presence: Presence | undefined): RoomPresence {
+  return {
+    members: () => (presence ? presence.members() : Promise.resolve([])),
+    set: (member, state) => {
+      if (!presence) return Promise.reject(new TypeError("This room has no presence: add the presence option to its definition."));
+      return presence.set(member, state);
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import type { AlarmPort } from "./ports.ts";
 import { INTERNAL_PREFIX } from "./replay.ts";
 import type { StagedStorage } from "./staged-storage.ts";
+import type { Room } from "./types.ts";
 
 /** Who a schedule belongs to: the room's own code (`room.schedule`, `room.setAlarm`) or roomwire (presence). */
 export type ScheduleOwner = "timer" | "alarm" | "presence";
@@ -77,4 +78,22 @@ export class Schedules {
       return { owner: rest.slice(0, slash) as ScheduleOwner, name: rest.slice(slash + 1), at: Number(at) };
     });
   }
+}
+
+/** The alarm and timer methods of `room`, on the room's schedules. */
+export function roomTimers(schedules: Schedules): Pick<Room, "setAlarm" | "getAlarm" | "deleteAlarm" | "schedule" | "cancel" | "scheduled"> {
+  const time = (at: number | Date) => (typeof at === "number" ? at : at.getTime());
+  return {
+    setAlarm: (at) => schedules.set("alarm", "", time(at)),
+    getAlarm: () => schedules.get("alarm", ""),
+    deleteAlarm: () => schedules.cancel("alarm", ""),
+    schedule: (name, at) => {
+      if (typeof name !== "string" || name.length === 0 || name.length > MAX_SCHEDULE_NAME) {
+        return Promise.reject(new TypeError(`A schedule's name is a string of 1–${MAX_SCHEDULE_NAME} characters; got ${JSON.stringify(name)}.`));
+      }
+      return schedules.set("timer", name, time(at));
+    },
+    cancel: (name) => schedules.cancel("timer", name),
+    scheduled: (name) => schedules.get("timer", name),
+  };
 }
