@@ -449,3 +449,55 @@ describe("roomRoutes", () => {
     });
   });
 });
+
+describe("fallback sessions (event stream + POST) in the routes", () => {
+  function fallbackSetup(options: Partial<RoomsOptions> = {}) {
+    const streams: AcceptedUpgrade[] = [];
+    const posts: string[] = [];
+    const chat = defineRoom({
+      upgrade(request) {
+        const user = new URL(request.url).searchParams.get("user");
+        return user ? { user } : new Response("who are you?", { status: 401 });
+      },
+      resume: true,
+    });
+    const host: RoomHost = {
+      accept: () => new Response("accepted"),
+      http: () => new Response("http"),
+      stream: (_c, upgrade) => (streams.push(upgrade), new Response("stream")),
+      post: (_c, address, session) => (posts.push(`${address.type}/${address.name}:${session}`), new Response(null, { status: 204 })),
+    };
+    const app = roomRoutes({ rooms: { chat }, ...options }, host);
+    const request = (path: string, init: RequestInit) => app.request(`http://example.test${path}`, init);
+    return { request, streams, posts };
+  }
+  const accept = { accept: "text/event-stream" };
+
+  it("opens a stream through the upgrade hook, resuming from Last-Event-ID", async () => {
+    const { request, streams } = fallbackSetup();
+    expect(await (await request("/rooms/chat/lobby?user=ann", { headers: { ...accept, "last-event-id": "41" } })).text()).toBe("stream");
+    expect(streams[0]!.attachment).toMatchObject({ data: { user: "ann" }, since: 41 });
+    expect((await request("/rooms/chat/lobby", { headers: accept })).status).toBe(401);
+    expect(streams).toHaveLength(1);
+  });
+
+  it("checks the origin of the stream and of every POST as it checks upgrades", async () => {
+    const { request, streams, posts } = fallbackSetup({ origins: ["https://good.example"] });
+    expect((await request("/rooms/chat/lobby?user=ann", { headers: { ...accept, origin: "https://evil.example" } })).status).toBe(403);
+    expect((await request("/rooms/chat/lobby?roomwire_session=s1", { method: "POST", body: "{}", headers: { origin: "https://evil.example" } })).status).toBe(403);
+    expect(streams).toEqual([]);
+    expect(posts).toEqual([]);
+    expect((await request("/rooms/chat/lobby?roomwire_session=s1", { method: "POST", body: "{}", headers: { origin: "https://good.example" } })).status).toBe(204);
+    expect(posts).toEqual(["chat/lobby:s1"]);
+  });
+
+  it("takes a session's frames only by POST (405 otherwise), and without a stream host answers 426", async () => {
+    const { request } = fallbackSetup();
+    const get = await request("/rooms/chat/lobby?roomwire_session=s1", { method: "GET" });
+    expect(get.status).toBe(405);
+    expect(get.headers.get("allow")).toBe("POST");
+    const bare = roomRoutes({ rooms: { chat: defineRoom({}) } }, { accept: () => new Response("accepted"), http: () => new Response("http") });
+    expect((await bare.request("http://example.test/rooms/chat/lobby", { headers: accept })).status).toBe(426);
+    expect((await bare.request("http://example.test/rooms/chat/lobby?roomwire_session=s1", { method: "POST", body: "{}" })).status).toBe(404);
+  });
+});
