@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Leases } from "../../adapters/redis/lease.ts";
 import { redisStore } from "../../adapters/redis/store.ts";
 import { startRedis, type RunningRedis } from "../support/redis.ts";
 
@@ -68,3 +69,42 @@ describe("Redis store", () => {
 function startRedisOn(dir: string): Promise<RunningRedis> {
   return startRedis(20_000, dir);
 }
+
+describe("room leases on Redis", () => {
+  let redis: RunningRedis;
+  beforeAll(async () => {
+    redis = await startRedis();
+  }, 30_000);
+  afterAll(() => redis?.stop());
+
+  it("gives a room one holder; a holder that stops renewing loses it, and its fenced writes are refused", async () => {
+    const a = new Leases(redis.client(), "proc-a", 300);
+    const b = new Leases(redis.client(), "proc-b", 300);
+    const room = "chat/leased";
+    expect(await a.acquire(room)).toMatch(/^proc-a:/);
+    expect(await b.acquire(room)).toBeUndefined();
+    expect(await b.holder(room)).toBe("proc-a");
+    expect(await a.renew(room)).toBe(true);
+    const storeA = redisStore(redis.client(), a.fence).storage(room);
+    await storeA.commit([["owner", '"a"']], []);
+
+    // A pauses past its lease: B takes the room, and A's late writes do not land.
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    expect(await b.acquire(room)).toMatch(/^proc-b:/);
+    await expect(storeA.commit([["owner", '"stale a"']], [])).rejects.toThrow(/FENCED/);
+    expect(await a.renew(room)).toBe(false);
+    const storeB = redisStore(redis.client(), b.fence).storage(room);
+    await storeB.commit([["owner", '"b"']], []);
+    expect(await storeB.get("owner")).toBe('"b"');
+
+    // A process without the lease has no token to write with; releasing frees the room at once.
+    await expect(storeA.commit([["owner", '"a again"']], [])).rejects.toThrow(/FENCED/);
+    await b.release(room);
+    expect(await a.holder(room)).toBeNull();
+    expect(await a.acquire(room)).toMatch(/^proc-a:/);
+  });
+
+  it("refuses a process id that would make its tokens ambiguous", () => {
+    expect(() => new Leases(redis.client(), "a:b", 1000)).toThrow('A process id may not contain ":"');
+  });
+});
