@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Leases } from "../../adapters/redis/lease.ts";
+import { Mailbox } from "../../adapters/redis/mailbox.ts";
 import { redisStore } from "../../adapters/redis/store.ts";
 import { startRedis, type RunningRedis } from "../support/redis.ts";
 
@@ -106,5 +107,50 @@ describe("room leases on Redis", () => {
 
   it("refuses a process id that would make its tokens ambiguous", () => {
     expect(() => new Leases(redis.client(), "a:b", 1000)).toThrow('A process id may not contain ":"');
+  });
+});
+
+describe("process inboxes on Redis", () => {
+  let redis: RunningRedis;
+  beforeAll(async () => {
+    redis = await startRedis();
+  }, 30_000);
+  afterAll(() => redis?.stop());
+
+  it("delivers every message once, in the order each sender sent it", async () => {
+    const got: { from: string; n: number }[] = [];
+    const b = new Mailbox<{ from: string; n: number }>(redis.client(), redis.client(), "proc-b", (mail) => got.push(mail));
+    await b.start();
+    const a = new Mailbox<{ from: string; n: number }>(redis.client(), redis.client(), "proc-a", () => {});
+    const c = new Mailbox<{ from: string; n: number }>(redis.client(), redis.client(), "proc-c", () => {});
+    const sends: Promise<void>[] = [];
+    for (let n = 0; n < 500; n += 10) {
+      sends.push(a.send("proc-b", ...Array.from({ length: 10 }, (_, i) => ({ from: "a", n: n + i }))));
+      sends.push(c.send("proc-b", { from: "c", n: n / 10 }));
+    }
+    await Promise.all(sends);
+    await expect.poll(() => got.length, { timeout: 5_000 }).toBe(550);
+    expect(got.filter((mail) => mail.from === "a").map((mail) => mail.n)).toEqual(Array.from({ length: 500 }, (_, n) => n));
+    expect(got.filter((mail) => mail.from === "c").map((mail) => mail.n)).toEqual(Array.from({ length: 50 }, (_, n) => n));
+    b.stop();
+  });
+
+  it("caps and expires the inbox of a process that no longer reads", async () => {
+    const client = redis.client();
+    const a = new Mailbox<number>(redis.client(), redis.client(), "proc-a2", () => {}, { maxEntries: 100, idleMs: 500 });
+    await a.send("proc-gone", ...Array.from({ length: 1_000 }, (_, n) => n));
+    expect(await client.xlen("roomwire:proc:{proc-gone}:inbox")).toBeLessThan(300);
+    await expect.poll(() => client.exists("roomwire:proc:{proc-gone}:inbox"), { timeout: 3_000 }).toBe(0);
+  });
+
+  it("does not hand a restarted process the mail of its previous life", async () => {
+    const a = new Mailbox<string>(redis.client(), redis.client(), "proc-a3", () => {});
+    await a.send("proc-r", "before");
+    const got: string[] = [];
+    const r = new Mailbox<string>(redis.client(), redis.client(), "proc-r", (mail) => got.push(mail));
+    await r.start();
+    await a.send("proc-r", "after");
+    await expect.poll(() => got, { timeout: 5_000 }).toEqual(["after"]);
+    r.stop();
   });
 });
