@@ -1,28 +1,22 @@
 import { bunRooms } from "../../adapters/bun/index.ts";
 import { dashboardApp } from "./app.ts";
+import { startFeed } from "./feed.ts";
 import { dashboard } from "./room.ts";
 
 // PORT=8788 DATA_DIR=./.data HOST=127.0.0.1 FEED_MS=1000 FEED_ROOM=main bun examples/dashboard/bun.ts
 const hostname = process.env.HOST ?? "127.0.0.1";
 const port = Number(process.env.PORT ?? 8788);
-const feedMs = Number(process.env.FEED_MS ?? 1_000);
-if (!(feedMs > 0)) throw new Error(`FEED_MS is ${JSON.stringify(process.env.FEED_MS)}; set it to the feed's period in milliseconds, e.g. 1000.`);
 const rooms = bunRooms({ rooms: { dashboard }, dataDir: process.env.DATA_DIR ?? "./.data" });
 const app = dashboardApp(rooms.app);
 
 const server = Bun.serve({ hostname, port, fetch: app.fetch, websocket: rooms.websocket });
 console.log(`dashboard listening on http://${hostname}:${server.port}`);
 
-// The simulated feed is server code: every FEED_MS ms (default 1000) it calls the room's `tick` action through a room handle
-// (for room FEED_ROOM, default "main"); a failed tick is logged and the next one tries again.
-const feedRoom = rooms.room("dashboard", process.env.FEED_ROOM ?? "main");
-const feed = setInterval(() => {
-  feedRoom.call("tick").catch((error) => console.error(`dashboard feed: tick of dashboard/${feedRoom.name} failed (${error.message}); the next one runs in ${feedMs} ms.`));
-}, feedMs);
+const stopFeed = startFeed(rooms, (name) => process.env[name]);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, async () => {
-    clearInterval(feed);
+    stopFeed();
     await rooms.close();
     server.stop();
     process.exit(0);
