@@ -5,8 +5,9 @@ import { RoomEngine } from "./engine.ts";
 import { StreamSessions, withSessions, type FallbackLimits } from "./fallback/sessions.ts";
 import { postFrames } from "./fallback/post.ts";
 import { StreamSession } from "./fallback/stream-session.ts";
+import type { RemoteSocket } from "./cluster/remote-socket.ts";
 import { roomHandle, type RoomHandle, type RoomReach } from "./handles.ts";
-import type { Attachment, StoragePort } from "./ports.ts";
+import type { Attachment, SocketPort, StoragePort } from "./ports.ts";
 import { resolveLimits } from "./limits.ts";
 import { CloseCode } from "./protocol.ts";
 import type { RoomHost, RoomsOptions } from "./router.ts";
@@ -36,13 +37,22 @@ export interface LocalSockets<S> {
   publish?(key: string, frame: string, except: S | undefined): SendStatus | false;
 }
 
-/** A socket of a long-running process: the runtime's WebSocket, or a fallback session (event stream + POST). */
-type AnySocket<S> = S | StreamSession;
+/** A socket of this process: the runtime's WebSocket, or a fallback session (event stream + POST). */
+export type LocalSocket<S> = S | StreamSession;
 
-interface LiveRoom<S extends object> {
+/** A socket of a room: one of this process, or (in a cluster) one another process holds. */
+export type AnySocket<S> = LocalSocket<S> | RemoteSocket;
+
+/** A room whose engine lives in this process. */
+export interface LiveRoom<S extends object> {
   key: string;
   engine: RoomEngine<AnySocket<S>>;
-  sockets: Set<AnySocket<S>>;
+  /** Its sockets in this process. */
+  sockets: Set<LocalSocket<S>>;
+  /** Its connections in other processes, by id (a cluster's owner only). */
+  remotes: Map<string, RemoteSocket>;
+  /** Set once this process gave the room up (a cluster's lost lease): its engine may no longer send. */
+  gone?: boolean;
 }
 
 /** The key of a room in storage and in the process: `type/name`. */
@@ -56,23 +66,26 @@ export function roomKey(address: RoomAddress): string {
  * state is in the store); alarms are timers re-armed from the store at start.
  */
 export class LocalRooms<S extends object> {
-  private readonly live = new Map<string, LiveRoom<S>>();
+  protected readonly live = new Map<string, LiveRoom<S>>();
   /** The room of each open socket, so a frame finds its engine without building the room's key. */
-  private readonly roomOf = new WeakMap<AnySocket<S>, LiveRoom<S>>();
+  protected readonly roomOf = new WeakMap<LocalSocket<S>, LiveRoom<S>>();
   /** Fallback sessions: their ends reach the room as closes. */
-  private readonly sessions: StreamSessions;
+  protected readonly sessions: StreamSessions;
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   /** Uncapped until `routes` sets the cap. */
-  private cap = new ConnectionCap(Infinity, "no cap");
-  private stopped = false;
+  protected cap = new ConnectionCap(Infinity, "no cap");
+  protected stopped = false;
 
   constructor(
-    private readonly rooms: Record<string, AnyRoomDefinition>,
-    private readonly store: LocalStore,
-    private readonly sockets: LocalSockets<S>,
+    protected readonly rooms: Record<string, AnyRoomDefinition>,
+    protected readonly store: LocalStore,
+    protected readonly sockets: LocalSockets<S>,
     fallback?: FallbackLimits,
+    /** Arm every stored alarm at start (a cluster's processes poll for due ones instead). */
+    alarmsAtStart = true,
   ) {
     this.sessions = new StreamSessions(fallback, (session) => this.closed(undefined, session, 1005, "the event stream ended"));
+    if (!alarmsAtStart) return;
     Promise.resolve(store.alarms()).then(
       (alarms) => alarms.forEach(({ room, at }) => this.timers.has(room) || this.arm(room, at)),
       (error) => console.error("roomwire: could not read the rooms' alarms", error),
@@ -117,26 +130,59 @@ export class LocalRooms<S extends object> {
   }
 
   /** A socket for `address` is open; its attachment is the one `accept` was given, so it takes the upgrade's place in the cap. */
-  open(address: RoomAddress, socket: AnySocket<S>): void {
-    this.cap.opened(socket instanceof StreamSession ? socket.attachment : this.sockets.attachment(socket));
-    const room = this.room(address);
+  open(address: RoomAddress, socket: LocalSocket<S>): void {
+    this.cap.opened(this.attachmentOf(socket));
+    this.openHere(this.room(address), socket);
+  }
+
+  /** A socket of this process joins a room whose engine is here. */
+  protected openHere(room: LiveRoom<S>, socket: LocalSocket<S>): void {
     room.sockets.add(socket);
     this.roomOf.set(socket, room);
     room.engine.open(socket);
   }
 
-  message(_address: RoomAddress | undefined, socket: AnySocket<S>, frame: string | ArrayBuffer | ArrayBufferView): void {
+  message(_address: RoomAddress | undefined, socket: LocalSocket<S>, frame: string | ArrayBuffer | ArrayBufferView): void {
     this.roomOf.get(socket)?.engine.message(socket, frame);
   }
 
   /** The runtime reports a socket closed; reported twice, it counts once. */
-  closed(_address: RoomAddress | undefined, socket: AnySocket<S>, code: number, reason: string): void {
+  closed(_address: RoomAddress | undefined, socket: LocalSocket<S>, code: number, reason: string): void {
     const found = this.roomOf.get(socket);
     this.roomOf.delete(socket);
-    if (!found?.sockets.delete(socket)) return this.cap.abandoned(socket instanceof StreamSession ? socket.attachment : this.sockets.attachment(socket));
+    if (!found?.sockets.delete(socket)) return this.cap.abandoned(this.attachmentOf(socket));
     this.cap.closed();
+    this.left(found, socket);
     found.engine.close(socket, code, reason);
     void this.release(found.key);
+  }
+
+  /** A local socket has left its live room (a cluster forgets its record). */
+  protected left(_room: LiveRoom<S>, _socket: LocalSocket<S>): void {}
+
+  /** A socket's attachment, whichever kind of socket it is. */
+  protected attachmentOf(socket: LocalSocket<S>): Attachment {
+    return socket instanceof StreamSession ? socket.attachment : this.sockets.attachment(socket);
+  }
+
+  protected setAttachmentOf(socket: LocalSocket<S>, attachment: Attachment): void {
+    if (socket instanceof StreamSession) socket.attachment = attachment;
+    else this.sockets.setAttachment(socket, attachment);
+  }
+
+  protected sendLocal(socket: LocalSocket<S>, frame: string | Uint8Array): SendStatus {
+    return socket instanceof StreamSession ? socket.send(frame) : this.sockets.send(socket, frame);
+  }
+
+  protected closeLocal(socket: LocalSocket<S>, code: number, reason: string): void {
+    if (socket instanceof StreamSession) socket.close(code, reason);
+    else this.sockets.close(socket, code, reason);
+  }
+
+  /** Bytes queued for a socket of this process (0 where the runtime cannot tell). */
+  protected bufferedOf(socket: LocalSocket<S>): number {
+    if (socket instanceof StreamSession) return socket.buffered();
+    return this.sockets.buffered?.(socket) ?? 0;
   }
 
   /** Reaches any room of this process by address, building it when it has no connections. */
@@ -148,7 +194,7 @@ export class LocalRooms<S extends object> {
   }
 
   /** Runs a handle's request as a turn of the room; an empty room is built for it and dropped after. */
-  private async act(address: RoomAddress, request: ActionRequest): Promise<ActionOutcome> {
+  protected async act(address: RoomAddress, request: ActionRequest): Promise<ActionOutcome> {
     if (!Object.hasOwn(this.rooms, address.type)) return { ok: false, code: "unknown_room", message: `No room type "${address.type}" is served here.` };
     if (this.stopped) return { ok: false, code: "closed", message: `The rooms of this process are closed (close() was called), so ${roomKey(address)} cannot be reached.` };
     const outcome = await this.room(address).engine.act(request);
@@ -180,15 +226,30 @@ export class LocalRooms<S extends object> {
     await Promise.all(rooms.map(({ engine }) => engine.idle()));
   }
 
-  private room(address: RoomAddress): LiveRoom<S> {
+  protected room(address: RoomAddress): LiveRoom<S> {
     const key = roomKey(address);
     let found = this.live.get(key);
     if (found) return found;
     const { store, sockets: port } = this;
-    const sockets = new Set<AnySocket<S>>();
+    const sockets = new Set<LocalSocket<S>>();
+    const remotes = new Map<string, RemoteSocket>();
     const publish = port.publish;
     const webSockets = (tag?: string) => [...sockets].filter((socket): socket is S => !(socket instanceof StreamSession) && (tag === undefined || port.attachment(socket).tags?.includes(tag) === true));
-    const engine = new RoomEngine<AnySocket<S>>(this.rooms[address.type]!, address, {
+    const local: SocketPort<LocalSocket<S>> = withSessions<S>(
+      {
+        sockets: (tag) => webSockets(tag),
+        send: (socket, frame) => port.send(socket, frame),
+        close: (socket, code, reason) => port.close(socket, code, reason),
+        attachment: (socket) => port.attachment(socket),
+        setAttachment: (socket, attachment) => port.setAttachment(socket, attachment),
+        publish: publish && ((frame, except) => publish(key, frame, except)),
+        buffered: port.buffered && ((socket) => port.buffered!(socket)),
+      },
+      (tag) => this.sessions.inRoom(key, tag),
+      () => this.sessions.hasRoom(key),
+    );
+    found = { key, engine: undefined as never, sockets, remotes };
+    found.engine = new RoomEngine<AnySocket<S>>(this.rooms[address.type]!, address, {
       storage: store.storage(key),
       others: { reach: this.reach, rooms: this.rooms },
       alarm: {
@@ -202,34 +263,32 @@ export class LocalRooms<S extends object> {
           this.disarm(key);
         },
       },
-      sockets: withSessions<S>(
-        {
-          sockets: (tag) => webSockets(tag),
-          send: (socket, frame) => port.send(socket, frame),
-          close: (socket, code, reason) => port.close(socket, code, reason),
-          attachment: (socket) => port.attachment(socket),
-          setAttachment: (socket, attachment) => port.setAttachment(socket, attachment),
-          publish: publish && ((frame, except) => publish(key, frame, except)),
-          buffered: port.buffered && ((socket) => port.buffered!(socket)),
-        },
-        (tag) => this.sessions.inRoom(key, tag),
-        () => this.sessions.hasRoom(key),
-      ),
+      sockets: this.socketPort(found, local),
     });
-    found = { key, engine, sockets };
     this.live.set(key, found);
     return found;
   }
 
-  /** Forgets a room's engine once it has no sockets and nothing queued. */
-  private async release(key: string): Promise<void> {
+  /** The sockets a room's engine sees: this process's (a cluster adds other processes'). */
+  protected socketPort(_room: LiveRoom<S>, local: SocketPort<LocalSocket<S>>): SocketPort<AnySocket<S>> {
+    return local as SocketPort<AnySocket<S>>;
+  }
+
+  /** Forgets a room's engine once it has no connections and nothing queued. */
+  protected async release(key: string): Promise<void> {
     const found = this.live.get(key);
     if (!found) return;
     await found.engine.idle();
-    if (found.sockets.size === 0 && this.live.get(key) === found) this.live.delete(key);
+    if (found.sockets.size === 0 && found.remotes.size === 0 && this.live.get(key) === found) {
+      this.live.delete(key);
+      await this.dropped(found);
+    }
   }
 
-  private arm(key: string, at: number): void {
+  /** A room's engine was forgotten (a cluster gives up its lease). */
+  protected async dropped(_room: LiveRoom<S>): Promise<void> {}
+
+  protected arm(key: string, at: number): void {
     if (this.stopped) return;
     this.disarm(key);
     // setTimeout holds at most ~24.8 days; longer alarms re-arm on the way.
@@ -244,7 +303,7 @@ export class LocalRooms<S extends object> {
   }
 
   /** The timer is only a wake-up: the stored alarm decides whether, and when, the room's alarm runs. */
-  private async ring(key: string): Promise<void> {
+  protected async ring(key: string): Promise<void> {
     this.timers.delete(key);
     const at = await this.store.getAlarm(key);
     if (at === null || this.stopped) return;

@@ -1,12 +1,12 @@
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import type { Hono } from "hono";
-import { HARD_QUEUE_FACTOR, LocalRooms, resolveLimits, roomKey, type Attachment, type ConnectionCapOptions, type ConnectionCount, type RoomAddress, type RoomsOptions, type SendStatus } from "../../src/index.ts";
+import { HARD_QUEUE_FACTOR, processRooms, resolveLimits, type ClusterOption, roomKey, type Attachment, type ConnectionCapOptions, type ConnectionCount, type RoomAddress, type RoomsOptions, type SendStatus } from "../../src/index.ts";
 import type { AnyRoomDefinition, RoomHandles } from "../../src/index.ts";
 import { procOpenFileLimit } from "../shared/open-files.ts";
 import { bunSqliteStore } from "./sqlite.ts";
 
 /** Options of `bunRooms`. */
-export interface BunRoomsOptions extends RoomsOptions, ConnectionCapOptions {
+export interface BunRoomsOptions extends RoomsOptions, ConnectionCapOptions, ClusterOption {
   /** Directory for `rooms.sqlite` (room storage and alarms). Without it, storage lives in memory. */
   dataDir?: string;
   /** Seconds a connection may stay silent (Bun answers protocol pings for it) before it is dropped. Default 120. */
@@ -44,9 +44,9 @@ export interface BunRooms<R extends Record<string, AnyRoomDefinition> = Record<s
  * Bun.serve({ port: 8787, fetch: rooms.fetch, websocket: rooms.websocket });
  */
 export function bunRooms<const R extends Record<string, AnyRoomDefinition>>(options: BunRoomsOptions & { rooms: R }): BunRooms<R> {
-  const store = bunSqliteStore(options.dataDir);
+  const store = options.cluster ? undefined : bunSqliteStore(options.dataDir);
   let server: Server<SocketData> | undefined;
-  const rooms = new LocalRooms<Socket>(options.rooms, store, {
+  const rooms = processRooms<Socket>(options.rooms, () => store!, {
     send: (ws, frame) => status(ws.send(frame)),
     close: (ws, code, reason) => ws.close(code, reason),
     attachment: (ws) => ws.data.attachment,
@@ -57,7 +57,7 @@ export function bunRooms<const R extends Record<string, AnyRoomDefinition>>(opti
       if (except) return status(except.publish(key, frame));
       return server ? status(server.publish(key, frame)) : false;
     },
-  }, options.fallback);
+  }, options.fallback, options.cluster);
 
   const app = rooms.routes(options, {
     accept(c, { address, attachment }) {
@@ -99,7 +99,7 @@ export function bunRooms<const R extends Record<string, AnyRoomDefinition>>(opti
     connections: () => rooms.connections(),
     async close() {
       await rooms.close();
-      store.close();
+      store?.close();
     },
   };
 }

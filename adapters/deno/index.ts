@@ -1,5 +1,5 @@
 import type { Hono } from "hono";
-import { LocalRooms, memoryStore, type Attachment, type ConnectionCapOptions, type ConnectionCount, type LocalStore, type RoomsOptions, type SendStatus } from "../../src/index.ts";
+import { processRooms, memoryStore, type ClusterOption, type Attachment, type ConnectionCapOptions, type ConnectionCount, type LocalStore, type RoomsOptions, type SendStatus } from "../../src/index.ts";
 import type { AnyRoomDefinition, RoomHandles } from "../../src/index.ts";
 import { CloseSoon } from "./close-soon.ts";
 import { KvRooms } from "./kv-storage.ts";
@@ -8,7 +8,7 @@ import { denoOpenFileLimit } from "./open-files.ts";
 export { serve, type RoomServer, type ServeOptions } from "./serve.ts";
 
 /** Options of `denoRooms`. */
-export interface DenoRoomsOptions extends RoomsOptions, ConnectionCapOptions {
+export interface DenoRoomsOptions extends RoomsOptions, ConnectionCapOptions, ClusterOption {
   /**
    * Directory for `rooms.kv` (room storage and alarms, in Deno KV). Without it
    * and without `kv`, storage and alarms live in memory, gone at exit, and
@@ -55,18 +55,18 @@ const HIGH_WATER_BYTES = 64 * 1024;
  * // In memory, no Deno KV needed: denoRooms({ rooms: { chat } })
  */
 export function denoRooms<const R extends Record<string, AnyRoomDefinition>>(options: DenoRoomsOptions & { rooms: R }): DenoRooms<R> {
-  const kv = options.dataDir === undefined && options.kv === undefined ? undefined : new KvRooms(options);
+  const kv = options.cluster || (options.dataDir === undefined && options.kv === undefined) ? undefined : new KvRooms(options);
   const store: LocalStore = kv ?? memoryStore();
   const attachments = new WeakMap<WebSocket, Attachment>();
   const closing = new CloseSoon();
-  const rooms = new LocalRooms<WebSocket>(options.rooms, store, {
+  const rooms = processRooms<WebSocket>(options.rooms, () => store, {
     // After a close, nothing more is sent (the close itself waits for the peer's buffered frames).
     send: (ws, frame) => (closing.has(ws) ? "dropped" : send(ws, frame)),
     close: (ws, code, reason) => closing.close(ws, code, reason),
     attachment: (ws) => attachments.get(ws)!,
     setAttachment: (ws, attachment) => void attachments.set(ws, attachment),
     buffered: (ws) => ws.bufferedAmount,
-  }, options.fallback);
+  }, options.fallback, options.cluster);
 
   const app = rooms.routes(options, {
     accept(c, { address, attachment }) {

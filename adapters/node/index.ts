@@ -4,7 +4,8 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, WebSocket, type RawData } from "ws";
 import {
-  LocalRooms,
+  processRooms,
+  type ClusterOption,
   memoryStore,
   resolveLimits,
   roomKey,
@@ -21,7 +22,7 @@ import { procOpenFileLimit } from "../shared/open-files.ts";
 import { nodeSqliteStore } from "./sqlite.ts";
 
 /** Options of `nodeRooms`. */
-export interface NodeRoomsOptions extends RoomsOptions, ConnectionCapOptions {
+export interface NodeRoomsOptions extends RoomsOptions, ConnectionCapOptions, ClusterOption {
   /** Directory for `rooms.sqlite` (room storage and alarms). Without it, storage and alarms live in memory, gone at exit. */
   dataDir?: string;
   /** Seconds a connection may stay silent before it is dropped; the server pings it meanwhile. Default 120. */
@@ -80,9 +81,9 @@ interface Handshake {
  * const server = await rooms.serve({ port: 8787 });
  */
 export function nodeRooms<const R extends Record<string, AnyRoomDefinition>>(options: NodeRoomsOptions & { rooms: R }): NodeRooms<R> {
-  const store: LocalStore & { close?(): void } = options.dataDir ? nodeSqliteStore(options.dataDir) : memoryStore();
+  const store: LocalStore & { close?(): void } = options.dataDir && !options.cluster ? nodeSqliteStore(options.dataDir) : memoryStore();
   const idleMs = (options.idleTimeout ?? 120) * 1000;
-  const rooms = new LocalRooms<Socket>(options.rooms, store, {
+  const rooms = processRooms<Socket>(options.rooms, () => store, {
     send: (ws, frame) => {
       if (ws.readyState !== WebSocket.OPEN) return "dropped";
       ws.send(frame);
@@ -103,7 +104,7 @@ export function nodeRooms<const R extends Record<string, AnyRoomDefinition>>(opt
       }
       return backedUp ? "buffered" : "sent";
     },
-  }, options.fallback);
+  }, options.fallback, options.cluster);
   /** The open sockets of each room, by room key. */
   const members = new Map<string, Set<Socket>>();
   const wss = new WebSocketServer({

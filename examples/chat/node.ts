@@ -1,11 +1,14 @@
 import { nodeRooms } from "../../adapters/node/index.ts";
+import { redisCluster } from "../../adapters/redis/index.ts";
 import { chatApp } from "./app.ts";
 import { chat } from "./room.ts";
 
 // PORT=8787 DATA_DIR=./.data HOST=127.0.0.1 npm run start:node
+// With REDIS_URL=redis://… several processes share the rooms (a cluster).
 const hostname = process.env.HOST ?? "127.0.0.1";
 const port = Number(process.env.PORT ?? 8787);
-const rooms = nodeRooms({ rooms: { chat }, dataDir: process.env.DATA_DIR ?? "./.data" });
+const redis = process.env.REDIS_URL;
+const rooms = nodeRooms({ rooms: { chat }, dataDir: process.env.DATA_DIR ?? "./.data", cluster: redis ? redisCluster({ url: redis }) : undefined });
 const app = chatApp(rooms.app);
 
 const server = await rooms.serve({ hostname, port, fetch: app.fetch });

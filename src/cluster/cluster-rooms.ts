@@ -1,0 +1,567 @@
+import type { ActionOutcome, ActionRequest } from "../actions.ts";
+import type { FallbackLimits } from "../fallback/sessions.ts";
+import { HARD_QUEUE_FACTOR, SLOW_CONSUMER } from "../outbound.ts";
+import { resolveLimits } from "../limits.ts";
+import { LocalRooms, roomKey, type AnySocket, type LiveRoom, type LocalSocket, type LocalSockets, type LocalStore } from "../local-rooms.ts";
+import type { Attachment, SocketPort } from "../ports.ts";
+import { CloseCode } from "../protocol.ts";
+import type { AnyRoomDefinition, RoomAddress } from "../types.ts";
+import { fromMailFrame, toMailFrame, toMailRequest, toMailResponse, type ClusterPort, type Mail, type MailConnection, type MailResponse } from "./port.ts";
+import { RemoteSocket } from "./remote-socket.ts";
+
+/** How long a process waits before asking again who owns a room whose owner is gone or not yet known, ms. */
+const RETRY_MS = 200;
+
+/** The code a `close` hook sees for a connection whose socket is gone without a close (as a runtime reports a dropped socket). */
+const DROPPED = 1006;
+
+/** Why a dead process's connections leave their room. */
+const PROCESS_GONE = "its server process stopped";
+
+/** A socket this process holds for a room another process owns. */
+interface Forwarded<S> {
+  socket: LocalSocket<S>;
+  /** The owner has opened it (its `connect` ran); a new owner adopts it rather than opening it again. */
+  opened: boolean;
+}
+
+/** A room this process serves sockets or requests for but does not own. */
+interface Site<S> {
+  key: string;
+  /** The owner, once known; undefined while it is being found. */
+  owner: string | undefined;
+  conns: Map<string, Forwarded<S>>;
+  /** Work that waits for the owner to be known. */
+  waiting: (() => void)[];
+}
+
+/** A request sent to another process, waiting for its answer. */
+interface Call {
+  owner: string;
+  resolve(answer: ActionOutcome | MailResponse | "moved" | "gone"): void;
+}
+
+/**
+ * The rooms of one process of a cluster: as `LocalRooms`, but a room lives
+ * in one process at a time, its owner, which holds the room's lease. Any
+ * process accepts sockets; one that does not own the room forwards their
+ * opens, frames and closes to the owner's inbox and delivers the owner's
+ * frames. The owner's engine sees those connections as `RemoteSocket`s.
+ * When an owner dies or loses its lease, the next process to need the room
+ * takes the lease once it expires and rebuilds the room from storage and the
+ * recorded connections: those of dead processes leave (their `close` hook
+ * runs), the rest carry on.
+ */
+export class ClusterRooms<S extends object> extends LocalRooms<S> {
+  private readonly sites = new Map<string, Site<S>>();
+  private readonly siteOf = new WeakMap<LocalSocket<S>, Site<S>>();
+  private readonly calls = new Map<number, Call>();
+  private nextCall = 0;
+  private readonly me: string;
+  private readonly ready: Promise<void>;
+  private readonly ticker: ReturnType<typeof setInterval>;
+  private readonly ringing = new Set<string>();
+
+  constructor(
+    rooms: Record<string, AnyRoomDefinition>,
+    private readonly cluster: ClusterPort,
+    sockets: LocalSockets<S>,
+    fallback?: FallbackLimits,
+  ) {
+    super(rooms, cluster.store, sockets, fallback, false);
+    this.me = cluster.processId;
+    this.ready = cluster.start((mail) => this.mail(mail));
+    this.ready.catch((error) => console.error("roomwire: the cluster did not start", error));
+    this.ticker = setInterval(() => void this.tick().catch((error) => console.error("roomwire: the cluster's renewal failed", error)), cluster.leaseMs / 3);
+  }
+
+  // ---- this process's sockets and requests ----
+
+  override open(address: RoomAddress, socket: LocalSocket<S>): void {
+    this.cap.opened(this.attachmentOf(socket));
+    const key = roomKey(address);
+    const room = this.live.get(key);
+    if (room) return this.openHere(room, socket);
+    const site = this.site(key);
+    const conn = this.attachmentOf(socket).id;
+    site.conns.set(conn, { socket, opened: false });
+    this.siteOf.set(socket, site);
+    // While the owner is being found, it gets the open with every other connection of the site.
+    if (site.owner !== undefined) this.cluster.send(site.owner, { k: "open", room: key, from: this.me, conn: this.connection(socket) });
+  }
+
+  override message(address: RoomAddress | undefined, socket: LocalSocket<S>, frame: string | ArrayBuffer | ArrayBufferView): void {
+    const room = this.roomOf.get(socket);
+    if (room) return room.engine.message(socket, frame);
+    const site = this.siteOf.get(socket);
+    if (!site) return;
+    if (site.owner === undefined) {
+      // Copied: the runtime may reuse a binary frame's buffer.
+      const kept = typeof frame === "string" ? frame : fromMailFrame(toMailFrame(frame));
+      site.waiting.push(() => this.message(address, socket, kept));
+      return;
+    }
+    this.cluster.send(site.owner, { k: "message", room: site.key, from: this.me, conn: this.attachmentOf(socket).id, frame: toMailFrame(frame) });
+  }
+
+  override closed(address: RoomAddress | undefined, socket: LocalSocket<S>, code: number, reason: string): void {
+    if (this.roomOf.has(socket)) return super.closed(address, socket, code, reason);
+    const site = this.siteOf.get(socket);
+    this.siteOf.delete(socket);
+    const conn = this.attachmentOf(socket).id;
+    if (!site?.conns.delete(conn)) return this.cap.abandoned(this.attachmentOf(socket));
+    this.cap.closed();
+    // Unknown owner: the connection is simply missing from what the next owner is told.
+    if (site.owner !== undefined) this.cluster.send(site.owner, { k: "closed", room: site.key, from: this.me, conn, code, reason });
+    this.forget(site);
+  }
+
+  protected override async act(address: RoomAddress, request: ActionRequest): Promise<ActionOutcome> {
+    if (!Object.hasOwn(this.rooms, address.type)) return super.act(address, request);
+    for (let attempt = 0; ; attempt++) {
+      if (this.stopped) return super.act(address, request);
+      const owner = await this.owner(roomKey(address));
+      if (owner === this.me) return super.act(address, request);
+      const answer = await this.ask(owner, (call) => ({ k: "act", room: roomKey(address), from: this.me, call, request }));
+      if (answer === "gone") return { ok: false, code: "closed", message: `The process owning ${roomKey(address)} stopped answering; the action may or may not have run.` };
+      if (answer !== "moved" || attempt >= 5) return answer === "moved" ? { ok: false, code: "closed", message: `${roomKey(address)} kept moving between processes; try again.` } : (answer as ActionOutcome);
+    }
+  }
+
+  override async http(address: RoomAddress, request: Request): Promise<Response> {
+    const key = roomKey(address);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const owner = await this.owner(key);
+      if (owner === this.me) return super.http(address, request);
+      const forwarded = await toMailRequest(request.clone());
+      const answer = await this.ask(owner, (call) => ({ k: "http", room: key, from: this.me, call, request: forwarded }));
+      if (answer === "gone") break;
+      if (answer !== "moved") {
+        const { status, headers, body } = answer as MailResponse;
+        return new Response(status === 101 || status === 204 || status === 304 ? null : body, { status, headers });
+      }
+    }
+    return new Response(`The room ${key} could not be reached in the cluster; try again.`, { status: 503 });
+  }
+
+  override async close(): Promise<void> {
+    clearInterval(this.ticker);
+    for (const site of this.sites.values()) {
+      for (const { socket } of site.conns.values()) this.closeLocal(socket, CloseCode.goingAway, "server going away");
+    }
+    await super.close();
+    for (const call of this.calls.values()) call.resolve("gone");
+    await Promise.all([...this.live.values()].map((room) => this.cluster.release(room.key).catch(() => {})));
+    await this.cluster.stop();
+  }
+
+  protected override ring(key: string): Promise<void> {
+    // Only the owner rings; a room nobody owns is taken for its alarm.
+    if (this.ringing.has(key)) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.at(key, () => {
+        this.ringing.add(key);
+        super.ring(key).then(resolve, reject).finally(() => this.ringing.delete(key));
+      }, () => resolve());
+    });
+  }
+
+  // ---- ownership ----
+
+  /** The owner of room `key`, found (or taken) if need be. */
+  private owner(key: string): Promise<string> {
+    return new Promise((resolve) => this.at(key, () => resolve(this.me), (site) => resolve(site.owner!)));
+  }
+
+  /** Runs `here` if this process owns the room, `there` once another does; finds the owner first when it is not known. */
+  private at(key: string, here: (room: LiveRoom<S>) => void, there: (site: Site<S>) => void): void {
+    const room = this.live.get(key);
+    if (room) return here(room);
+    const site = this.site(key);
+    if (site.owner !== undefined) return there(site);
+    site.waiting.push(() => this.at(key, here, there));
+  }
+
+  /** The site of a room this process does not own, created (and its owner looked for) when there is none. */
+  private site(key: string): Site<S> {
+    let site = this.sites.get(key);
+    if (site) return site;
+    site = { key, owner: undefined, conns: new Map(), waiting: [] };
+    this.sites.set(key, site);
+    void this.find(site);
+    return site;
+  }
+
+  /** Finds who owns the site's room: this process when the lease is free, or the live holder. */
+  private async find(site: Site<S>): Promise<void> {
+    await this.ready.catch(() => {});
+    while (!this.stopped && this.sites.get(site.key) === site) {
+      try {
+        if (!this.live.has(site.key) && (await this.cluster.acquire(site.key))) return await this.takeOver(site);
+        const holder = await this.cluster.holder(site.key);
+        if (holder !== null && holder !== this.me && (await this.cluster.alive([holder])).has(holder)) return this.forwardTo(site, holder);
+      } catch (error) {
+        console.error(`roomwire: finding the owner of ${site.key} failed; retrying`, error);
+      }
+      // The holder died or is giving the room up: its lease expires within leaseMs.
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    }
+  }
+
+  /** Another process owns the room: tell it every connection this process holds for it, then send what waited. */
+  private forwardTo(site: Site<S>, owner: string): void {
+    site.owner = owner;
+    const open: MailConnection[] = [];
+    const adopt: MailConnection[] = [];
+    for (const { socket, opened } of site.conns.values()) (opened ? adopt : open).push(this.connection(socket));
+    if (open.length > 0 || adopt.length > 0) this.cluster.send(owner, { k: "rehome", room: site.key, from: this.me, open, adopt });
+    this.drain(site);
+    this.forget(site);
+  }
+
+  /**
+   * This process took the room's lease: build the room from storage and the
+   * recorded connections. Connections of live processes carry on; those of
+   * dead ones leave (their `close` hook runs); this process's sockets join
+   * directly, opened if no owner had opened them yet.
+   */
+  private async takeOver(site: Site<S>): Promise<void> {
+    const records = await this.cluster.connections(site.key);
+    const others = [...new Set(records.map((record) => record.process).filter((process) => process !== this.me))];
+    const alive = await this.cluster.alive(others);
+    this.sites.delete(site.key);
+    const room = this.room(addressOf(site.key));
+    const recorded = new Set<string>();
+    const gone: RemoteSocket[] = [];
+    for (const record of records) {
+      recorded.add(record.conn);
+      const remote = new RemoteSocket(record.conn, record.process, record.attachment);
+      if (record.process === this.me ? !site.conns.has(record.conn) : !alive.has(record.process)) gone.push(remote);
+      else if (record.process !== this.me) room.remotes.set(record.conn, remote);
+    }
+    for (const [conn, { socket, opened }] of site.conns) {
+      this.siteOf.delete(socket);
+      room.sockets.add(socket);
+      this.roomOf.set(socket, room);
+      if (recorded.has(conn)) continue;
+      if (opened) {
+        // Opened by an owner that has since let it go (its record is gone): it must join again.
+        this.setAttachmentOf(socket, { ...this.attachmentOf(socket), ended: true });
+        this.closeLocal(socket, CloseCode.goingAway, "the room moved to another server; reconnect");
+      } else {
+        this.record(room, conn, this.me, this.attachmentOf(socket));
+        room.engine.open(socket);
+      }
+    }
+    for (const remote of gone) this.leave(room, remote, DROPPED, PROCESS_GONE);
+    this.drain(site);
+    void this.release(room.key);
+  }
+
+  /** Renews this process's leases, notices dead processes, and rings due alarms. Runs every third of the lease. */
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    await this.ready;
+    const rooms = [...this.live.values()];
+    const renewed = await Promise.all(rooms.map((room) => this.cluster.renew(room.key).catch(() => false)));
+    rooms.forEach((room, i) => renewed[i] || this.relinquish(room));
+
+    const watched = new Set<string>();
+    for (const site of this.sites.values()) if (site.owner !== undefined) watched.add(site.owner);
+    for (const room of this.live.values()) for (const remote of room.remotes.values()) watched.add(remote.process);
+    for (const call of this.calls.values()) watched.add(call.owner);
+    const alive = await this.cluster.alive([...watched]);
+    for (const site of [...this.sites.values()]) {
+      if (site.owner === undefined || alive.has(site.owner)) continue;
+      site.owner = undefined;
+      void this.find(site);
+    }
+    for (const room of this.live.values()) {
+      const dead = [...room.remotes.values()].filter((remote) => !alive.has(remote.process));
+      for (const remote of dead) this.leave(room, remote, DROPPED, PROCESS_GONE);
+      if (dead.length > 0) void this.release(room.key);
+    }
+    for (const [id, call] of this.calls) {
+      if (alive.has(call.owner)) continue;
+      this.calls.delete(id);
+      call.resolve("gone");
+    }
+    for (const key of await this.cluster.dueAlarms(Date.now())) {
+      void this.ring(key).catch((error) => console.error(`roomwire: the alarm of ${key} failed`, error));
+    }
+  }
+
+  /**
+   * The lease was lost (this process paused past it, or Redis lost it): the
+   * engine may no longer send or write, this process's sockets go to the new
+   * owner, and the processes holding the room's other connections find it too.
+   */
+  private relinquish(room: LiveRoom<S>): void {
+    if (this.live.get(room.key) !== room) return;
+    room.gone = true;
+    this.live.delete(room.key);
+    const site = this.site(room.key);
+    for (const socket of room.sockets) {
+      this.roomOf.delete(socket);
+      site.conns.set(this.attachmentOf(socket).id, { socket, opened: true });
+      this.siteOf.set(socket, site);
+    }
+    for (const process of new Set([...room.remotes.values()].map((remote) => remote.process))) this.cluster.send(process, { k: "moved", room: room.key });
+  }
+
+  protected override async dropped(room: LiveRoom<S>): Promise<void> {
+    await this.cluster.release(room.key).catch((error) => console.error(`roomwire: releasing the lease of ${room.key} failed; it expires on its own`, error));
+  }
+
+  // ---- the owner's side of remote connections ----
+
+  protected override socketPort(room: LiveRoom<S>, local: SocketPort<LocalSocket<S>>): SocketPort<AnySocket<S>> {
+    const isRemote = (socket: AnySocket<S>): socket is RemoteSocket => socket instanceof RemoteSocket;
+    const send = (to: string, mail: Mail) => room.gone || this.cluster.send(to, mail);
+    const localPublish = local.publish;
+    return {
+      *sockets(tag) {
+        yield* local.sockets(tag);
+        for (const remote of room.remotes.values()) if (tag === undefined || remote.attachment.tags?.includes(tag)) yield remote;
+      },
+      send: (socket, frame) => {
+        if (room.gone) return "dropped";
+        if (!isRemote(socket)) return local.send(socket, frame);
+        send(socket.process, { k: "frame", room: room.key, conn: socket.conn, frame: toMailFrame(frame) });
+        return "sent";
+      },
+      close: (socket, code, reason) => {
+        if (room.gone) return;
+        if (!isRemote(socket)) return local.close(socket, code, reason);
+        send(socket.process, { k: "close", room: room.key, conn: socket.conn, code: code ?? 1000, reason: reason ?? "" });
+      },
+      attachment: (socket) => (isRemote(socket) ? socket.attachment : local.attachment(socket)),
+      setAttachment: (socket, attachment) => {
+        if (room.gone) return;
+        if (isRemote(socket)) {
+          socket.attachment = attachment;
+          send(socket.process, { k: "attachment", room: room.key, conn: socket.conn, attachment });
+        } else local.setAttachment(socket, attachment);
+        this.record(room, attachment.id, isRemote(socket) ? socket.process : this.me, attachment);
+      },
+      // The process holding a remote socket bounds its queue itself (see `deliver`).
+      buffered: local.buffered && ((socket) => (isRemote(socket) ? 0 : local.buffered!(socket))),
+      // Only where this process's sockets have a native fan-out (and know their queues): the engine loops otherwise.
+      publish:
+        localPublish &&
+        local.buffered &&
+        ((frame, except) => {
+          if (room.gone) return "dropped";
+          const remoteExcept = except !== undefined && isRemote(except) ? except : undefined;
+          const status = room.sockets.size === 0 ? "sent" : localPublish(frame, remoteExcept ? undefined : (except as LocalSocket<S> | undefined));
+          if (status === false) return false;
+          const processes = new Set<string>();
+          for (const remote of room.remotes.values()) if (remote !== remoteExcept) processes.add(remote.process);
+          for (const process of processes) send(process, { k: "publish", room: room.key, frame, except: remoteExcept?.conn });
+          return status;
+        }),
+    };
+  }
+
+  /** What arrives in this process's inbox. */
+  private mail(mail: Mail): void {
+    switch (mail.k) {
+      case "open":
+        return this.owned(mail.room, mail.from, (room) => {
+          this.adopt(room, mail.from, mail.conn).engine.open(room.remotes.get(mail.conn.conn)!);
+          this.cluster.send(mail.from, { k: "opened", room: room.key, conns: [mail.conn.conn] });
+        });
+      case "rehome":
+        return this.owned(mail.room, mail.from, (room) => this.rehome(room, mail.from, mail.open, mail.adopt));
+      case "message":
+        return this.owned(mail.room, mail.from, (room) => {
+          const remote = room.remotes.get(mail.conn);
+          if (remote) room.engine.message(remote, fromMailFrame(mail.frame));
+        });
+      case "closed": {
+        const room = this.live.get(mail.room);
+        const remote = room?.remotes.get(mail.conn);
+        if (!room || !remote) return;
+        this.leave(room, remote, mail.code, mail.reason);
+        return void this.release(room.key);
+      }
+      case "act":
+        return this.owned(mail.room, mail.from, (room) => {
+          void room.engine.act(mail.request).then((outcome) => {
+            this.cluster.send(mail.from, { k: "acted", call: mail.call, outcome });
+            void this.release(room.key);
+          });
+        }, () => this.cluster.send(mail.from, { k: "acted", call: mail.call, outcome: "moved" }));
+      case "http":
+        return this.owned(mail.room, mail.from, (room) => {
+          const { method, url, headers, body } = mail.request;
+          void room.engine.http(new Request(url, { method, headers, body })).then(toMailResponse).then((response) => {
+            this.cluster.send(mail.from, { k: "replied", call: mail.call, response });
+            void this.release(room.key);
+          });
+        }, () => this.cluster.send(mail.from, { k: "replied", call: mail.call, response: "moved" }));
+      case "acted":
+      case "replied": {
+        const call = this.calls.get(mail.call);
+        this.calls.delete(mail.call);
+        return call?.resolve(mail.k === "acted" ? mail.outcome : mail.response);
+      }
+      default:
+        return this.fromOwner(mail);
+    }
+  }
+
+  /** Mail from a room's owner about this process's sockets. */
+  private fromOwner(mail: Extract<Mail, { k: "opened" | "frame" | "publish" | "close" | "attachment" | "moved" }>): void {
+    const site = this.sites.get(mail.room);
+    if (!site) return;
+    switch (mail.k) {
+      case "opened":
+        for (const conn of mail.conns) {
+          const forwarded = site.conns.get(conn);
+          if (forwarded) forwarded.opened = true;
+        }
+        return;
+      case "frame": {
+        const forwarded = site.conns.get(mail.conn);
+        if (forwarded) this.deliver(site, forwarded.socket, fromMailFrame(mail.frame));
+        return;
+      }
+      case "publish":
+        for (const [conn, { socket }] of site.conns) if (conn !== mail.except) this.deliver(site, socket, mail.frame);
+        return;
+      case "close": {
+        const forwarded = site.conns.get(mail.conn);
+        if (forwarded) this.closeLocal(forwarded.socket, mail.code, mail.reason);
+        return;
+      }
+      case "attachment": {
+        const forwarded = site.conns.get(mail.conn);
+        if (forwarded) this.setAttachmentOf(forwarded.socket, mail.attachment);
+        return;
+      }
+      case "moved":
+        if (site.owner === undefined) return;
+        site.owner = undefined;
+        void this.find(site);
+    }
+  }
+
+  /**
+   * Runs `here` if this process owns room `key`, taking the room when no
+   * process holds it; otherwise `elsewhere`, by default telling `from` the
+   * room has moved.
+   */
+  private owned(key: string, from: string, here: (room: LiveRoom<S>) => void, elsewhere = () => this.cluster.send(from, { k: "moved", room: key })): void {
+    if (!Object.hasOwn(this.rooms, addressOf(key).type)) return elsewhere();
+    this.at(key, here, (site) => {
+      elsewhere();
+      this.forget(site);
+    });
+  }
+
+  /** A connection of process `from` joins the owner's room, without running `connect` (see `engine.open` for that). */
+  private adopt(room: LiveRoom<S>, from: string, { conn, attachment }: MailConnection): LiveRoom<S> {
+    room.remotes.set(conn, new RemoteSocket(conn, from, attachment));
+    this.record(room, conn, from, attachment);
+    return room;
+  }
+
+  /** Process `from` lists every connection it holds for the room: those it no longer lists have left. */
+  private rehome(room: LiveRoom<S>, from: string, open: MailConnection[], adopt: MailConnection[]): void {
+    const listed = new Set([...open, ...adopt].map(({ conn }) => conn));
+    for (const remote of [...room.remotes.values()]) {
+      if (remote.process === from && !listed.has(remote.conn)) this.leave(room, remote, DROPPED, "the connection closed while its room moved");
+    }
+    const opened: string[] = [];
+    for (const connection of adopt) {
+      if (room.remotes.has(connection.conn)) opened.push(connection.conn);
+      // Its room already saw it leave: it must join again.
+      else this.cluster.send(from, { k: "close", room: room.key, conn: connection.conn, code: CloseCode.goingAway, reason: "the room moved to another server; reconnect" });
+    }
+    for (const connection of open) {
+      room.engine.open(this.adopt(room, from, connection).remotes.get(connection.conn)!);
+      opened.push(connection.conn);
+    }
+    if (opened.length > 0) this.cluster.send(from, { k: "opened", room: room.key, conns: opened });
+    void this.release(room.key);
+  }
+
+  /** A remote connection leaves the room: its `close` hook runs and its record goes. */
+  private leave(room: LiveRoom<S>, remote: RemoteSocket, code: number, reason: string): void {
+    room.remotes.delete(remote.conn);
+    this.cluster.dropConnection(room.key, remote.conn);
+    room.engine.close(remote, code, reason);
+  }
+
+  protected override openHere(room: LiveRoom<S>, socket: LocalSocket<S>): void {
+    const attachment = this.attachmentOf(socket);
+    this.record(room, attachment.id, this.me, attachment);
+    super.openHere(room, socket);
+  }
+
+  protected override left(room: LiveRoom<S>, socket: LocalSocket<S>): void {
+    if (!room.gone) this.cluster.dropConnection(room.key, this.attachmentOf(socket).id);
+  }
+
+  private record(room: LiveRoom<S>, conn: string, process: string, attachment: Attachment): void {
+    if (!room.gone) this.cluster.saveConnection(room.key, { conn, process, attachment });
+  }
+
+  // ---- this process's side of forwarded sockets ----
+
+  /** Delivers an owner's frame to a socket of this process, closing it as a slow consumer when its queue is past the room's hard bound. */
+  private deliver(site: Site<S>, socket: LocalSocket<S>, frame: string | Uint8Array): void {
+    const outbound = resolveLimits(this.rooms[addressOf(site.key).type]?.limits).outbound;
+    if (outbound && this.bufferedOf(socket) > HARD_QUEUE_FACTOR * outbound.maxQueuedBytes) {
+      return this.closeLocal(socket, CloseCode.tryLater, SLOW_CONSUMER);
+    }
+    this.sendLocal(socket, frame);
+  }
+
+  /** Sends what waited for the owner to be known, in order. */
+  private drain(site: Site<S>): void {
+    for (const task of site.waiting.splice(0)) task();
+  }
+
+  /** Drops a site that holds nothing once its owner is known (the next need looks the owner up again). */
+  private forget(site: Site<S>): void {
+    if (site.owner !== undefined && site.conns.size === 0 && site.waiting.length === 0 && this.sites.get(site.key) === site) this.sites.delete(site.key);
+  }
+
+  /** Sends `mail` to `owner` and waits for its answer (or for `owner` to die). */
+  private ask(owner: string, mail: (call: number) => Mail): Promise<ActionOutcome | MailResponse | "moved" | "gone"> {
+    const call = this.nextCall++;
+    return new Promise((resolve) => {
+      this.calls.set(call, { owner, resolve });
+      this.cluster.send(owner, mail(call));
+    });
+  }
+
+  private connection(socket: LocalSocket<S>): MailConnection {
+    const attachment = this.attachmentOf(socket);
+    return { conn: attachment.id, attachment };
+  }
+}
+
+/** The address of a room from its key (`type/name`; a type has no "/"). */
+function addressOf(key: string): RoomAddress {
+  const slash = key.indexOf("/");
+  return { type: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+/** The `cluster` option of the long-running adapters (Bun, Deno, Node). */
+export interface ClusterOption {
+  /**
+   * Share rooms with other processes: one owner per room, any process may
+   * take any socket (no sticky sessions). Storage and alarms then live in
+   * the cluster's store, and `dataDir` is not used. See `redisCluster`
+   * (`@roomwire/roomwire/redis`).
+   */
+  cluster?: ClusterPort;
+}
+
+/** The rooms of a long-running process: shared through `cluster` when given, this process's own otherwise. */
+export function processRooms<S extends object>(rooms: Record<string, AnyRoomDefinition>, store: () => LocalStore, sockets: LocalSockets<S>, fallback: FallbackLimits | undefined, cluster: ClusterPort | undefined): LocalRooms<S> {
+  return cluster ? new ClusterRooms(rooms, cluster, sockets, fallback) : new LocalRooms(rooms, store(), sockets, fallback);
+}

@@ -1,0 +1,16 @@
+import type { Attachment } from "../ports.ts";
+
+/**
+ * A connection whose socket another process of the cluster holds, as the
+ * room's owner sees it: the engine treats it like any socket, and what is
+ * sent to it travels to that process's inbox.
+ */
+export class RemoteSocket {
+  constructor(
+    /** The connection's id (its attachment's `id`). */
+    readonly conn: string,
+    /** The process holding the socket. */
+    readonly process: string,
+    public attachment: Attachment,
+  ) {}
+}
