@@ -160,6 +160,31 @@ export class RoomEngine<S extends object> {
     this.handle(socket, dispatch(this.definition, typeof frame === "string" ? frame : toBytes(frame)));
   }
 
+  /**
+   * Holds a connection that was open elsewhere (a cluster's room moved to
+   * this process) like one still joining: no broadcast reaches it until
+   * `catchUp` lets it in.
+   */
+  hold(socket: S): void {
+    this.joining.add(socket);
+  }
+
+  /**
+   * Lets in a connection that was open elsewhere, without `connect`: in a
+   * resumable room it first gets the events it missed after `since` (the
+   * last one it was sent), then every newer frame, in order and once.
+   */
+  catchUp(socket: S, since: number | undefined): void {
+    const connection = this.connection(socket) as ConnectionHandle<S>;
+    this.joining.add(socket);
+    const task = () => {
+      this.joining.delete(socket);
+      connection.joinedAt = ++this.joins;
+      return this.replay && since !== undefined ? this.resume(socket, since) : undefined;
+    };
+    this.turns.enqueue({ during: "connect", connection, task, fail: this.errorTo(socket) });
+  }
+
   /** Sends what a reconnecting client missed since `since`, then where it stands: `resume`, or `resync` when the log cannot cover the gap. */
   private async resume(socket: S, since: number): Promise<void> {
     const replay = this.replay!;

@@ -76,6 +76,16 @@ export function sequenceFrame(type: "resume" | "resync", seq: number): string {
   return JSON.stringify({ type, seq });
 }
 
+/**
+ * The sequence number a frame carries at its end: a numbered event's, or a
+ * `resume`/`resync` frame's (what a client has seen up to). A reply or an
+ * unnumbered event ends in its data's closing brace, so it never matches.
+ */
+export function seqOf(frame: string): number | undefined {
+  const match = /,"seq":(\d+)}$/.exec(frame.length > 40 ? frame.slice(-40) : frame);
+  return match ? Number(match[1]) : undefined;
+}
+
 /** Encodes a successful reply to request `id`. */
 export function replyFrame(id: RequestId, data: unknown): string {
   return JSON.stringify({ type: "reply", id, data: data ?? null });

@@ -4,7 +4,7 @@ import { HARD_QUEUE_FACTOR, SLOW_CONSUMER } from "../outbound.ts";
 import { resolveLimits } from "../limits.ts";
 import { LocalRooms, roomKey, type AnySocket, type LiveRoom, type LocalSocket, type LocalSockets, type LocalStore } from "../local-rooms.ts";
 import type { Attachment, SocketPort } from "../ports.ts";
-import { CloseCode } from "../protocol.ts";
+import { CloseCode, seqOf } from "../protocol.ts";
 import type { AnyRoomDefinition, RoomAddress } from "../types.ts";
 import { fromMailFrame, toMailFrame, toMailRequest, toMailResponse, type ClusterPort, type Mail, type MailConnection, type MailResponse } from "./port.ts";
 import { RemoteSocket } from "./remote-socket.ts";
@@ -23,6 +23,8 @@ interface Forwarded<S> {
   socket: LocalSocket<S>;
   /** The owner has opened it (its `connect` ran); a new owner adopts it rather than opening it again. */
   opened: boolean;
+  /** The last event number delivered to it, from which a new owner catches it up. */
+  seen?: number;
 }
 
 /** A room this process serves sockets or requests for but does not own. */
@@ -87,7 +89,7 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
     site.conns.set(conn, { socket, opened: false });
     this.siteOf.set(socket, site);
     // While the owner is being found, it gets the open with every other connection of the site.
-    if (site.owner !== undefined) this.cluster.send(site.owner, { k: "open", room: key, from: this.me, conn: this.connection(socket) });
+    if (site.owner !== undefined) this.cluster.send(site.owner, { k: "open", room: key, from: this.me, conn: this.connection({ socket, opened: false }) });
   }
 
   override message(address: RoomAddress | undefined, socket: LocalSocket<S>, frame: string | ArrayBuffer | ArrayBufferView): void {
@@ -213,7 +215,7 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
     site.owner = owner;
     const open: MailConnection[] = [];
     const adopt: MailConnection[] = [];
-    for (const { socket, opened } of site.conns.values()) (opened ? adopt : open).push(this.connection(socket));
+    for (const forwarded of site.conns.values()) (forwarded.opened ? adopt : open).push(this.connection(forwarded));
     if (open.length > 0 || adopt.length > 0) this.cluster.send(owner, { k: "rehome", room: site.key, from: this.me, open, adopt });
     this.drain(site);
     this.forget(site);
@@ -235,15 +237,21 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
     const gone: RemoteSocket[] = [];
     for (const record of records) {
       recorded.add(record.conn);
-      const remote = new RemoteSocket(record.conn, record.process, record.attachment);
+      const remote = new RemoteSocket(record.conn, record.process, record.attachment, false);
       if (record.process === this.me ? !site.conns.has(record.conn) : !alive.has(record.process)) gone.push(remote);
-      else if (record.process !== this.me) room.remotes.set(record.conn, remote);
+      else if (record.process !== this.me) {
+        room.remotes.set(record.conn, remote);
+        room.engine.hold(remote);
+      }
     }
-    for (const [conn, { socket, opened }] of site.conns) {
+    for (const [conn, { socket, opened, seen }] of site.conns) {
       this.siteOf.delete(socket);
       room.sockets.add(socket);
       this.roomOf.set(socket, room);
-      if (recorded.has(conn)) continue;
+      if (recorded.has(conn)) {
+        room.engine.catchUp(socket, seen);
+        continue;
+      }
       if (opened) {
         // Opened by an owner that has since let it go (its record is gone): it must join again.
         this.setAttachmentOf(socket, { ...this.attachmentOf(socket), ended: true });
@@ -254,6 +262,8 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
       }
     }
     for (const remote of gone) this.leave(room, remote, DROPPED, PROCESS_GONE);
+    // The processes holding the other connections answer with what each has seen (see `rehome`).
+    for (const process of new Set([...room.remotes.values()].map((remote) => remote.process))) this.cluster.send(process, { k: "moved", room: room.key, from: this.me });
     this.drain(site);
     void this.release(room.key);
   }
@@ -276,8 +286,9 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
       site.owner = undefined;
       void this.find(site);
     }
+    const unanswered = Date.now() - 2 * this.cluster.leaseMs;
     for (const room of this.live.values()) {
-      const dead = [...room.remotes.values()].filter((remote) => !alive.has(remote.process));
+      const dead = [...room.remotes.values()].filter((remote) => !alive.has(remote.process) || (!remote.confirmed && remote.since < unanswered));
       for (const remote of dead) this.leave(room, remote, DROPPED, PROCESS_GONE);
       if (dead.length > 0) void this.release(room.key);
     }
@@ -306,7 +317,7 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
       site.conns.set(this.attachmentOf(socket).id, { socket, opened: true });
       this.siteOf.set(socket, site);
     }
-    for (const process of new Set([...room.remotes.values()].map((remote) => remote.process))) this.cluster.send(process, { k: "moved", room: room.key });
+    for (const process of new Set([...room.remotes.values()].map((remote) => remote.process))) this.cluster.send(process, { k: "moved", room: room.key, from: this.me });
   }
 
   protected override async dropped(room: LiveRoom<S>): Promise<void> {
@@ -327,6 +338,8 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
       send: (socket, frame) => {
         if (room.gone) return "dropped";
         if (!isRemote(socket)) return local.send(socket, frame);
+        // Caught up from the replay log once its process answers (see `RemoteSocket.confirmed`).
+        if (!socket.confirmed) return "sent";
         send(socket.process, { k: "frame", room: room.key, conn: socket.conn, frame: toMailFrame(frame) });
         return "sent";
       },
@@ -356,7 +369,7 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
           const status = room.sockets.size === 0 ? "sent" : localPublish(frame, remoteExcept ? undefined : (except as LocalSocket<S> | undefined));
           if (status === false) return false;
           const processes = new Set<string>();
-          for (const remote of room.remotes.values()) if (remote !== remoteExcept) processes.add(remote.process);
+          for (const remote of room.remotes.values()) if (remote !== remoteExcept && remote.confirmed) processes.add(remote.process);
           for (const process of processes) send(process, { k: "publish", room: room.key, frame, except: remoteExcept?.conn });
           return status;
         }),
@@ -368,7 +381,7 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
     switch (mail.k) {
       case "open":
         return this.owned(mail.room, mail.from, (room) => {
-          this.adopt(room, mail.from, mail.conn).engine.open(room.remotes.get(mail.conn.conn)!);
+          if (!room.remotes.has(mail.conn.conn)) this.adopt(room, mail.from, mail.conn).engine.open(room.remotes.get(mail.conn.conn)!);
           this.cluster.send(mail.from, { k: "opened", room: room.key, conns: [mail.conn.conn] });
         });
       case "rehome":
@@ -414,7 +427,8 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
   /** Mail from a room's owner about this process's sockets. */
   private fromOwner(mail: Extract<Mail, { k: "opened" | "frame" | "publish" | "close" | "attachment" | "moved" }>): void {
     const site = this.sites.get(mail.room);
-    if (!site) return;
+    // A new owner asks which of its recorded connections this process still holds: none.
+    if (!site) return void (mail.k === "moved" && !this.live.has(mail.room) && this.cluster.send(mail.from, { k: "rehome", room: mail.room, from: this.me, open: [], adopt: [] }));
     switch (mail.k) {
       case "opened":
         for (const conn of mail.conns) {
@@ -424,11 +438,11 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
         return;
       case "frame": {
         const forwarded = site.conns.get(mail.conn);
-        if (forwarded) this.deliver(site, forwarded.socket, fromMailFrame(mail.frame));
+        if (forwarded) this.deliver(site, forwarded, fromMailFrame(mail.frame));
         return;
       }
       case "publish":
-        for (const [conn, { socket }] of site.conns) if (conn !== mail.except) this.deliver(site, socket, mail.frame);
+        for (const [conn, forwarded] of site.conns) if (conn !== mail.except) this.deliver(site, forwarded, mail.frame);
         return;
       case "close": {
         const forwarded = site.conns.get(mail.conn);
@@ -452,7 +466,7 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
    * process holds it; otherwise `elsewhere`, by default telling `from` the
    * room has moved.
    */
-  private owned(key: string, from: string, here: (room: LiveRoom<S>) => void, elsewhere = () => this.cluster.send(from, { k: "moved", room: key })): void {
+  private owned(key: string, from: string, here: (room: LiveRoom<S>) => void, elsewhere = () => this.cluster.send(from, { k: "moved", room: key, from: this.me })): void {
     if (!Object.hasOwn(this.rooms, addressOf(key).type)) return elsewhere();
     this.at(key, here, (site) => {
       elsewhere();
@@ -475,12 +489,19 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
     }
     const opened: string[] = [];
     for (const connection of adopt) {
-      if (room.remotes.has(connection.conn)) opened.push(connection.conn);
+      const remote = room.remotes.get(connection.conn);
+      if (remote) {
+        opened.push(connection.conn);
+        if (remote.confirmed) continue;
+        remote.confirmed = true;
+        room.engine.catchUp(remote, connection.seen);
+      }
       // Its room already saw it leave: it must join again.
       else this.cluster.send(from, { k: "close", room: room.key, conn: connection.conn, code: CloseCode.goingAway, reason: "the room moved to another server; reconnect" });
     }
     for (const connection of open) {
-      room.engine.open(this.adopt(room, from, connection).remotes.get(connection.conn)!);
+      // Already opened (the sender had not heard so yet when it listed it).
+      if (!room.remotes.has(connection.conn)) room.engine.open(this.adopt(room, from, connection).remotes.get(connection.conn)!);
       opened.push(connection.conn);
     }
     if (opened.length > 0) this.cluster.send(from, { k: "opened", room: room.key, conns: opened });
@@ -511,12 +532,13 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
   // ---- this process's side of forwarded sockets ----
 
   /** Delivers an owner's frame to a socket of this process, closing it as a slow consumer when its queue is past the room's hard bound. */
-  private deliver(site: Site<S>, socket: LocalSocket<S>, frame: string | Uint8Array): void {
+  private deliver(site: Site<S>, forwarded: Forwarded<S>, frame: string | Uint8Array): void {
     const outbound = resolveLimits(this.rooms[addressOf(site.key).type]?.limits).outbound;
-    if (outbound && this.bufferedOf(socket) > HARD_QUEUE_FACTOR * outbound.maxQueuedBytes) {
-      return this.closeLocal(socket, CloseCode.tryLater, SLOW_CONSUMER);
+    if (outbound && this.bufferedOf(forwarded.socket) > HARD_QUEUE_FACTOR * outbound.maxQueuedBytes) {
+      return this.closeLocal(forwarded.socket, CloseCode.tryLater, SLOW_CONSUMER);
     }
-    this.sendLocal(socket, frame);
+    if (typeof frame === "string") forwarded.seen = seqOf(frame) ?? forwarded.seen;
+    this.sendLocal(forwarded.socket, frame);
   }
 
   /** Sends what waited for the owner to be known, in order. */
@@ -538,9 +560,9 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
     });
   }
 
-  private connection(socket: LocalSocket<S>): MailConnection {
+  private connection({ socket, seen }: Forwarded<S>): MailConnection {
     const attachment = this.attachmentOf(socket);
-    return { conn: attachment.id, attachment };
+    return { conn: attachment.id, attachment, seen };
   }
 }
 

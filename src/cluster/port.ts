@@ -55,6 +55,8 @@ export type MailFrame = string | { b64: string };
 export interface MailConnection {
   conn: string;
   attachment: Attachment;
+  /** The last event number its socket was sent (resumable rooms). */
+  seen?: number;
 }
 
 /** What processes send each other. `room` is the room's key (`type/name`); `from` the sender. */
@@ -74,7 +76,7 @@ export type Mail =
   | { k: "close"; room: string; conn: string; code: number; reason: string }
   | { k: "attachment"; room: string; conn: string; attachment: Attachment }
   /** The sender does not own the room (any more): find its owner again. */
-  | { k: "moved"; room: string }
+  | { k: "moved"; room: string; from: string }
   | { k: "acted"; call: number; outcome: ActionOutcome | "moved" }
   | { k: "replied"; call: number; response: MailResponse | "moved" };
 

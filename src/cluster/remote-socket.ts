@@ -12,5 +12,14 @@ export class RemoteSocket {
     /** The process holding the socket. */
     readonly process: string,
     public attachment: Attachment,
+    /**
+     * Its process has said it still holds the socket. A new owner rebuilds a
+     * room's connections from their records, unconfirmed: nothing is sent to
+     * them until their process answers with what each has seen, so each gets
+     * the events it missed, once and in order.
+     */
+    public confirmed = true,
+    /** When it was rebuilt from its record (ms). */
+    readonly since = Date.now(),
   ) {}
 }

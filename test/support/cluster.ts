@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import type { ChatServer } from "./chat-server.ts";
 import { startRedis, type RunningRedis } from "./redis.ts";
@@ -16,13 +17,19 @@ export interface RunningCluster {
   stop(): Promise<void>;
 }
 
-/** Starts redis-server and `app` once per runtime name (e.g. ["bun", "bun", "deno"]), each with REDIS_URL. */
-export async function startCluster(app: App, runtimes: string[], env: Record<string, string> = {}): Promise<RunningCluster> {
+/** test/fixtures/cluster-server.*: the chat room and the fence room (a write that waits), on Redis with LEASE_MS. */
+const fixture = (name: string) => resolve(import.meta.dirname, `../fixtures/cluster-server.${name}.ts`);
+
+/**
+ * Starts redis-server and `app` once per runtime name (e.g. ["bun", "bun",
+ * "deno"]), each with REDIS_URL; "fixture" is test/fixtures/cluster-server.*.
+ */
+export async function startCluster(app: App | "fixture", runtimes: string[], env: Record<string, string> = {}): Promise<RunningCluster> {
   const redis = await startRedis();
   const dataDir = tempDir();
   const start = async (name: string) => {
     const each = runtime(name);
-    return startServer(each.command(each.apps[app]), { PORT: String(await freePort()), DATA_DIR: dataDir, REDIS_URL: redis.url, ...env });
+    return startServer(each.command(app === "fixture" ? fixture(name) : each.apps[app]), { PORT: String(await freePort()), DATA_DIR: dataDir, REDIS_URL: redis.url, ...env });
   };
   const servers: RunningServer[] = [];
   try {
