@@ -66,15 +66,15 @@ export function roomKey(address: RoomAddress): string {
  * state is in the store); alarms are timers re-armed from the store at start.
  */
 export class LocalRooms<S extends object> {
-  protected readonly live = new Map<string, LiveRoom<S>>();
+  protected readonly live: Map<string, LiveRoom<S>> = new Map();
   /** The room of each open socket, so a frame finds its engine without building the room's key. */
-  protected readonly roomOf = new WeakMap<LocalSocket<S>, LiveRoom<S>>();
+  protected readonly roomOf: WeakMap<LocalSocket<S>, LiveRoom<S>> = new WeakMap();
   /** Fallback sessions: their ends reach the room as closes. */
   protected readonly sessions: StreamSessions;
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   /** Uncapped until `routes` sets the cap. */
-  protected cap = new ConnectionCap(Infinity, "no cap");
-  protected stopped = false;
+  protected cap: ConnectionCap = new ConnectionCap(Infinity, "no cap");
+  protected stopped: boolean = false;
 
   constructor(
     protected readonly rooms: Record<string, AnyRoomDefinition>,

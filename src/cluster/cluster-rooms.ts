@@ -6,7 +6,7 @@ import { LocalRooms, roomKey, type AnySocket, type LiveRoom, type LocalSocket, t
 import type { Attachment, SocketPort } from "../ports.ts";
 import { CloseCode, seqOf } from "../protocol.ts";
 import type { AnyRoomDefinition, RoomAddress } from "../types.ts";
-import { fromMailFrame, toMailFrame, toMailRequest, toMailResponse, type ClusterPort, type Mail, type MailConnection, type MailResponse } from "./port.ts";
+import { fromMailFrame, fromMailRequest, toMailFrame, toMailRequest, toMailResponse, type ClusterPort, type Mail, type MailConnection, type MailRequest, type MailResponse } from "./port.ts";
 import { RemoteSocket } from "./remote-socket.ts";
 
 /** How long a process waits before asking again who owns a room whose owner is gone or not yet known, ms. */
@@ -132,11 +132,12 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
 
   override async http(address: RoomAddress, request: Request): Promise<Response> {
     const key = roomKey(address);
+    let forwarded: MailRequest | undefined;
     for (let attempt = 0; attempt < 5; attempt++) {
       const owner = await this.owner(key);
-      if (owner === this.me) return super.http(address, request);
-      const forwarded = await toMailRequest(request.clone());
-      const answer = await this.ask(owner, (call) => ({ k: "http", room: key, from: this.me, call, request: forwarded }));
+      if (owner === this.me) return super.http(address, forwarded ? fromMailRequest(forwarded) : request);
+      const body = (forwarded ??= await toMailRequest(request));
+      const answer = await this.ask(owner, (call) => ({ k: "http", room: key, from: this.me, call, request: body }));
       if (answer === "gone") break;
       if (answer !== "moved") {
         const { status, headers, body } = answer as MailResponse;
@@ -407,8 +408,7 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
         }, () => this.cluster.send(mail.from, { k: "acted", call: mail.call, outcome: "moved" }));
       case "http":
         return this.owned(mail.room, mail.from, (room) => {
-          const { method, url, headers, body } = mail.request;
-          void room.engine.http(new Request(url, { method, headers, body })).then(toMailResponse).then((response) => {
+          void room.engine.http(fromMailRequest(mail.request)).then(toMailResponse).then((response) => {
             this.cluster.send(mail.from, { k: "replied", call: mail.call, response });
             void this.release(room.key);
           });

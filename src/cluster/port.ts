@@ -115,6 +115,10 @@ export async function toMailRequest(request: Request): Promise<MailRequest> {
   return { method: request.method, url: request.url, headers: [...request.headers], body };
 }
 
+export function fromMailRequest({ method, url, headers, body }: MailRequest): Request {
+  return new Request(url, { method, headers, body });
+}
+
 export async function toMailResponse(response: Response): Promise<MailResponse> {
   return { status: response.status, headers: [...response.headers], body: await response.text() };
 }

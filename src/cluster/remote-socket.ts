@@ -18,8 +18,8 @@ export class RemoteSocket {
      * them until their process answers with what each has seen, so each gets
      * the events it missed, once and in order.
      */
-    public confirmed = true,
+    public confirmed: boolean = true,
     /** When it was rebuilt from its record (ms). */
-    readonly since = Date.now(),
+    readonly since: number = Date.now(),
   ) {}
 }

@@ -18,7 +18,7 @@ const bin = (name: string) => join(root, "node_modules/.bin", name);
 const packDir = tempDir("roomwire-pack-");
 const project = tempDir("roomwire-consumer-");
 const denoDir = tempDir("roomwire-consumer-deno-");
-const ENTRY_POINTS = ["src/index", "src/client/index", "src/testing/index", "adapters/bun/index", "adapters/deno/index", "adapters/node/index", "adapters/cloudflare/index"];
+const ENTRY_POINTS = ["src/index", "src/client/index", "src/testing/index", "adapters/bun/index", "adapters/deno/index", "adapters/node/index", "adapters/cloudflare/index", "adapters/redis/index"];
 
 interface Packed {
   filename: string;
