@@ -4,7 +4,8 @@ import { connect, type RoomClient, type StatusEvent } from "../../src/client/ind
 import { Proxy } from "../client/proxy.ts";
 import { until } from "../client/helpers.ts";
 import type { floodRoom } from "../fixtures/flood-room.ts";
-import { freePort, removeDir, startServer, tempDir, type RunningServer } from "../support/server.ts";
+import { startCluster } from "../support/cluster.ts";
+import { freePort, removeDir, startServer, tempDir } from "../support/server.ts";
 import { Peer } from "../support/ws-client.ts";
 import { fixtureServers } from "../storage/targets.ts";
 
@@ -27,15 +28,40 @@ const SIZE = 8 * 1024;
 const ROUND = 250;
 const TURN_EVENTS = 50;
 
-describe.each(fixtureServers)("a client that stops reading, on $name", ({ name, command }) => {
-  let server: RunningServer;
+/** Where the test runs: the process its peers talk to, and the port the stalled client's proxy leads to. */
+interface Target {
+  name: string;
+  start(): Promise<{ peerWsUrl: string; slowPort: number; stop(): Promise<void> }>;
+}
+
+/** One process per runtime: everyone on it. */
+const single = fixtureServers.map(({ name, command }): Target => ({
+  name,
+  async start() {
+    const dataDir = tempDir(`roomwire-slow-${name}-`);
+    const server = await startServer(command, { PORT: String(await freePort()), DATA_DIR: dataDir });
+    return { peerWsUrl: server.wsUrl, slowPort: server.port, stop: async () => (await server.stop(), removeDir(dataDir)) };
+  },
+}));
+
+/** A cluster: the room's owner is a Bun process, the stalled client is on a Deno process that forwards its socket (and bounds its queue). */
+const cluster: Target = {
+  name: "a cluster (stalled client on a non-owner)",
+  async start() {
+    const running = await startCluster("fixture", ["bun", "deno"]);
+    return { peerWsUrl: running.servers[0]!.wsUrl, slowPort: running.servers[1]!.port, stop: () => running.stop() };
+  },
+};
+
+describe.each([...single, cluster])("a client that stops reading, on $name", ({ name, start }) => {
+  let target: Awaited<ReturnType<Target["start"]>>;
   let proxy: Proxy;
-  let dataDir = "";
   const peers: Peer[] = [];
+  const room = `flood/${name.replaceAll(/[^A-Za-z0-9]/g, "-")}`;
 
   /** A fresh connection for each action: on a runtime that estimates queues (workerd), a fast sender may be closed too. */
   async function peer(): Promise<Peer> {
-    const fresh = await Peer.connect(`${server.wsUrl}/rooms/flood/${name}`);
+    const fresh = await Peer.connect(`${target.peerWsUrl}/rooms/${room}`);
     peers.push(fresh);
     return fresh;
   }
@@ -57,19 +83,19 @@ describe.each(fixtureServers)("a client that stops reading, on $name", ({ name, 
   }
 
   beforeAll(async () => {
-    dataDir = tempDir(`roomwire-slow-${name}-`);
-    server = await startServer(command, { PORT: String(await freePort()), DATA_DIR: dataDir });
-    proxy = await Proxy.start(server.port);
+    target = await start();
+    proxy = await Proxy.start(target.slowPort);
+    // The peers' process owns the room: it had the room's first connection.
+    await closes();
   }, 90_000);
   afterAll(async () => {
     for (const each of peers) each.drop();
     await proxy?.close();
-    await server?.stop();
-    removeDir(dataDir);
+    await target?.stop();
   });
 
   it("is closed with 1013 'slow consumer' once its queue passes the room's bound, then resumes with every event once, in order", async () => {
-    const slow = watch(`${proxy.wsUrl}/rooms/flood/${name}`);
+    const slow = watch(`${proxy.wsUrl}/rooms/${room}`);
     try {
       await until(() => slow.statuses.some((event) => event.status === "open"), "the slow client open");
       await blast(5);
