@@ -31,6 +31,20 @@ describe("room handles on a cluster of bun, deno and node", () => {
     }
   });
 
+  it("forwards plain HTTP requests to the room's owner, with their body, status and headers", async () => {
+    const room = `http-${Date.now()}`;
+    const owner = await join(0, `fence/${room}`);
+    expect((await owner.request("get", { key: "k" })).data).toBeNull();
+    const posted = await fetch(`${cluster.servers[2]!.url}/rooms/fence/${room}?key=k`, { method: "POST", body: "from node" });
+    expect(posted.status).toBe(201);
+    expect(posted.headers.get("x-room")).toBe("fence");
+    for (const server of cluster.servers) {
+      const response = await fetch(`${server.url}/rooms/fence/${room}?key=k`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toBe("from node");
+    }
+  });
+
   it("calls an action of a room nobody holds: some process takes it for the call", async () => {
     for (const server of cluster.servers) expect(await (await fetch(`${server.url}/read/empty-${Date.now()}/k`)).json()).toBeNull();
   });

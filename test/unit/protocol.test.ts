@@ -239,3 +239,18 @@ describe("error frames", () => {
     expect(await exchange(conn, " ping")).toEqual([{ type: "error", error: { code: "bad_json", message: expect.any(String) } }]);
   });
 });
+
+describe("seqOf: the event number at the end of a frame", () => {
+  it("reads numbered events and resume/resync frames, and nothing else", async () => {
+    const { numberedFrame, sequenceFrame, eventFrame, replyFrame, seqOf } = await import("../../src/protocol.ts");
+    expect(seqOf(numberedFrame("said", { text: "hi", seq: 3 }, 41))).toBe(41);
+    expect(seqOf(numberedFrame("ping", undefined, 7))).toBe(7);
+    expect(seqOf(sequenceFrame("resume", 12))).toBe(12);
+    expect(seqOf(sequenceFrame("resync", 0))).toBe(0);
+    // Data that ends with a "seq" of its own is not a frame's number.
+    expect(seqOf(eventFrame("said", { seq: 5 }))).toBeUndefined();
+    expect(seqOf(replyFrame("r1", { seq: 5 }))).toBeUndefined();
+    expect(seqOf(eventFrame("x", "a,\"seq\":9}"))).toBeUndefined();
+    expect(seqOf(numberedFrame("said", { pad: "x".repeat(1000) }, 123456))).toBe(123456);
+  });
+});
