@@ -11,7 +11,7 @@
 import WebSocket from "ws";
 import { connect, type RoomClient } from "../src/client/index.ts";
 import type { chat } from "../examples/chat/room.ts";
-import { startRedis, type RunningRedis } from "../test/support/redis.ts";
+import { startCluster, type RunningCluster } from "../test/support/cluster.ts";
 import { runtime } from "../test/support/runtimes.ts";
 import { freePort, removeDir, startServer, tempDir, type RunningServer } from "../test/support/server.ts";
 
@@ -27,35 +27,6 @@ const DRAIN_MS = 5_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Chat = RoomClient<typeof chat>;
-
-interface RunningCluster {
-  redis: RunningRedis;
-  servers: RunningServer[];
-  stop(): Promise<void>;
-}
-
-/**
- * redis-server and `count` Bun chat processes with REDIS_URL, as test/support/cluster.ts's `startCluster("chat", …)`
- * does: that module imports vitest (for `useChatCluster`), which throws outside a vitest run.
- */
-async function startBunCluster(count: number): Promise<RunningCluster> {
-  const redis = await startRedis();
-  const dataDir = tempDir("roomwire-bench-cluster-");
-  const bun = runtime("bun");
-  const servers: RunningServer[] = [];
-  const stop = async () => {
-    await Promise.all(servers.map((server) => server.stop()));
-    await redis.stop();
-    removeDir(dataDir);
-  };
-  try {
-    for (let i = 0; i < count; i++) servers.push(await startServer(bun.command(bun.apps.chat), { PORT: String(await freePort()), DATA_DIR: dataDir, REDIS_URL: redis.url }));
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { redis, servers, stop };
-}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -249,7 +220,7 @@ try {
   await single.stop();
 
   // ---- (b), (c): three Bun processes on one redis-server ----
-  cluster = await startBunCluster(3);
+  cluster = await startCluster("chat", ["bun", "bun", "bun"]);
   const [owner, other, third] = cluster.servers as [RunningServer, RunningServer, RunningServer];
 
   const whoRoom = `who-${run}`;
