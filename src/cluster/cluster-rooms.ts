@@ -63,6 +63,10 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
   private readonly ready: Promise<void>;
   private readonly ticker: ReturnType<typeof setInterval>;
   private readonly ringing = new Set<string>();
+  /** Rooms whose lease this process holds. */
+  private readonly holding = new Set<string>();
+  /** Rooms kept live while work on them runs (an action, an HTTP request, an alarm), by count. */
+  private readonly pins = new Map<string, number>();
 
   constructor(
     rooms: Record<string, AnyRoomDefinition>,
@@ -119,11 +123,10 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
   }
 
   protected override async act(address: RoomAddress, request: ActionRequest): Promise<ActionOutcome> {
-    if (!Object.hasOwn(this.rooms, address.type)) return super.act(address, request);
+    if (!Object.hasOwn(this.rooms, address.type) || this.stopped) return super.act(address, request);
     for (let attempt = 0; ; attempt++) {
-      if (this.stopped) return super.act(address, request);
-      const owner = await this.owner(roomKey(address));
-      if (owner === this.me) return super.act(address, request);
+      const owner = await this.onOwner(roomKey(address), (room) => room.engine.act(request));
+      if (typeof owner !== "string") return owner.result;
       const answer = await this.ask(owner, (call) => ({ k: "act", room: roomKey(address), from: this.me, call, request }));
       if (answer === "gone") return { ok: false, code: "closed", message: `The process owning ${roomKey(address)} stopped answering; the action may or may not have run.` };
       if (answer !== "moved" || attempt >= 5) return answer === "moved" ? { ok: false, code: "closed", message: `${roomKey(address)} kept moving between processes; try again.` } : (answer as ActionOutcome);
@@ -134,8 +137,9 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
     const key = roomKey(address);
     let forwarded: MailRequest | undefined;
     for (let attempt = 0; attempt < 5; attempt++) {
-      const owner = await this.owner(key);
-      if (owner === this.me) return super.http(address, forwarded ? fromMailRequest(forwarded) : request);
+      const local = forwarded ? fromMailRequest(forwarded) : request;
+      const owner = await this.onOwner(key, (room) => room.engine.http(local));
+      if (typeof owner !== "string") return owner.result;
       const body = (forwarded ??= await toMailRequest(request));
       const answer = await this.ask(owner, (call) => ({ k: "http", room: key, from: this.me, call, request: body }));
       if (answer === "gone") break;
@@ -158,22 +162,52 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
     await this.cluster.stop();
   }
 
-  protected override ring(key: string): Promise<void> {
+  protected override async ring(key: string): Promise<void> {
     // Only the owner rings; a room nobody owns is taken for its alarm.
-    if (this.ringing.has(key)) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      this.at(key, () => {
-        this.ringing.add(key);
-        super.ring(key).then(resolve, reject).finally(() => this.ringing.delete(key));
-      }, () => resolve());
-    });
+    if (this.ringing.has(key)) return;
+    this.ringing.add(key);
+    try {
+      await this.onOwner(key, () => super.ring(key));
+    } finally {
+      this.ringing.delete(key);
+    }
+  }
+
+  protected override room(address: RoomAddress): LiveRoom<S> {
+    const key = roomKey(address);
+    // Only with the lease: a room built without it could only fail its commits.
+    if (!this.live.has(key) && !this.holding.has(key)) throw new Error(`roomwire: this process does not own ${key} (its lease is elsewhere or lost).`);
+    return super.room(address);
+  }
+
+  protected override async release(key: string): Promise<void> {
+    if (!this.pins.has(key)) return super.release(key);
   }
 
   // ---- ownership ----
 
-  /** The owner of room `key`, found (or taken) if need be. */
-  private owner(key: string): Promise<string> {
-    return new Promise((resolve) => this.at(key, () => resolve(this.me), (site) => resolve(site.owner!)));
+  /**
+   * Runs `work` on the room when this process owns it (or can take it), with
+   * the room kept live until it is done; otherwise answers the owner's id.
+   */
+  private onOwner<T>(key: string, work: (room: LiveRoom<S>) => Promise<T>): Promise<{ result: T } | string> {
+    return new Promise((resolve, reject) =>
+      this.at(
+        key,
+        (room) => {
+          this.pins.set(key, (this.pins.get(key) ?? 0) + 1);
+          work(room)
+            .then((result) => resolve({ result }), reject)
+            .finally(() => {
+              const left = this.pins.get(key)! - 1;
+              if (left > 0) this.pins.set(key, left);
+              else this.pins.delete(key);
+              void this.release(key);
+            });
+        },
+        (site) => resolve(site.owner!),
+      ),
+    );
   }
 
   /** Runs `here` if this process owns the room, `there` once another does; finds the owner first when it is not known. */
@@ -233,6 +267,7 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
     const others = [...new Set(records.map((record) => record.process).filter((process) => process !== this.me))];
     const alive = await this.cluster.alive(others);
     this.sites.delete(site.key);
+    this.holding.add(site.key);
     const room = this.room(addressOf(site.key));
     const recorded = new Set<string>();
     const gone: RemoteSocket[] = [];
@@ -290,7 +325,11 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
     const unanswered = Date.now() - 2 * this.cluster.leaseMs;
     for (const room of this.live.values()) {
       const dead = [...room.remotes.values()].filter((remote) => !alive.has(remote.process) || (!remote.confirmed && remote.since < unanswered));
-      for (const remote of dead) this.leave(room, remote, DROPPED, PROCESS_GONE);
+      for (const remote of dead) {
+        this.leave(room, remote, DROPPED, PROCESS_GONE);
+        // Should that process only have paused, its socket must not linger outside the room.
+        this.cluster.send(remote.process, { k: "close", room: room.key, conn: remote.conn, code: CloseCode.goingAway, reason: "the room lost this connection; reconnect" });
+      }
       if (dead.length > 0) void this.release(room.key);
     }
     for (const [id, call] of this.calls) {
@@ -312,6 +351,7 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
     if (this.live.get(room.key) !== room) return;
     room.gone = true;
     this.live.delete(room.key);
+    this.holding.delete(room.key);
     const site = this.site(room.key);
     for (const socket of room.sockets) {
       this.roomOf.delete(socket);
@@ -322,6 +362,7 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
   }
 
   protected override async dropped(room: LiveRoom<S>): Promise<void> {
+    this.holding.delete(room.key);
     await this.cluster.release(room.key).catch((error) => console.error(`roomwire: releasing the lease of ${room.key} failed; it expires on its own`, error));
   }
 
@@ -390,7 +431,9 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
       case "message":
         return this.owned(mail.room, mail.from, (room) => {
           const remote = room.remotes.get(mail.conn);
-          if (remote) room.engine.message(remote, fromMailFrame(mail.frame));
+          if (remote) return room.engine.message(remote, fromMailFrame(mail.frame));
+          // The room saw it leave (its process was taken for dead): it must join again.
+          this.cluster.send(mail.from, { k: "close", room: room.key, conn: mail.conn, code: CloseCode.goingAway, reason: "the room lost this connection; reconnect" });
         });
       case "closed": {
         const room = this.live.get(mail.room);
@@ -400,19 +443,15 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
         return void this.release(room.key);
       }
       case "act":
-        return this.owned(mail.room, mail.from, (room) => {
-          void room.engine.act(mail.request).then((outcome) => {
-            this.cluster.send(mail.from, { k: "acted", call: mail.call, outcome });
-            void this.release(room.key);
-          });
-        }, () => this.cluster.send(mail.from, { k: "acted", call: mail.call, outcome: "moved" }));
+        return void this.onOwner(mail.room, (room) => room.engine.act(mail.request)).then(
+          (answer) => this.cluster.send(mail.from, { k: "acted", call: mail.call, outcome: typeof answer === "string" ? "moved" : answer.result }),
+          (error) => console.error(`roomwire: an action for ${mail.room} failed`, error),
+        );
       case "http":
-        return this.owned(mail.room, mail.from, (room) => {
-          void room.engine.http(fromMailRequest(mail.request)).then(toMailResponse).then((response) => {
-            this.cluster.send(mail.from, { k: "replied", call: mail.call, response });
-            void this.release(room.key);
-          });
-        }, () => this.cluster.send(mail.from, { k: "replied", call: mail.call, response: "moved" }));
+        return void this.onOwner(mail.room, (room) => room.engine.http(fromMailRequest(mail.request)).then(toMailResponse)).then(
+          (answer) => this.cluster.send(mail.from, { k: "replied", call: mail.call, response: typeof answer === "string" ? "moved" : answer.result }),
+          (error) => console.error(`roomwire: an HTTP request to ${mail.room} failed`, error),
+        );
       case "acted":
       case "replied": {
         const call = this.calls.get(mail.call);

@@ -1,0 +1,51 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { sleep } from "../client/helpers.ts";
+import { startCluster, type RunningCluster } from "../support/cluster.ts";
+import { Peer } from "../support/ws-client.ts";
+
+/** A room's alarm in a cluster: it rings on one process, once, even when the process that set it is gone. */
+describe("alarms on a cluster", () => {
+  let cluster: RunningCluster | undefined;
+  const peers: Peer[] = [];
+  afterEach(async () => {
+    for (const peer of peers.splice(0)) peer.drop();
+    await cluster?.stop();
+    cluster = undefined;
+  });
+  const join = async (i: number, room: string) => {
+    const peer = await Peer.connect(`${cluster!.servers[i]!.wsUrl}/rooms/fence/${room}`);
+    peers.push(peer);
+    return peer;
+  };
+  /** How many times the room's alarm ran, read from Redis. */
+  const rang = async (room: string) => Number((await cluster!.redis.client().hget(`roomwire:{fence/${room}}:data`, "rang")) ?? 0);
+
+  it("rings once for a room nobody is connected to, though every process watches the alarms", async () => {
+    cluster = await startCluster("fixture", ["bun", "deno", "node"], { LEASE_MS: "1500" });
+    const room = `alarm-${Date.now()}`;
+    const setter = await join(0, room);
+    expect((await setter.request("alarmIn", { ms: 800 })).data).toBe(true);
+    setter.drop();
+    await sleep(800 + 2000);
+    expect(await rang(room)).toBe(1);
+    await sleep(1500);
+    expect(await rang(room)).toBe(1);
+  }, 30_000);
+
+  it("rings on a surviving process when the owner that set it was killed", async () => {
+    cluster = await startCluster("fixture", ["bun", "bun"], { LEASE_MS: "1500" });
+    const room = `alarm-killed-${Date.now()}`;
+    const setter = await join(0, room);
+    expect((await setter.request("alarmIn", { ms: 1000 })).data).toBe(true);
+    await cluster.servers[0]!.stop("SIGKILL");
+    let count = 0;
+    const deadline = Date.now() + 10_000;
+    while (count === 0 && Date.now() < deadline) {
+      await sleep(500);
+      count = await rang(room);
+    }
+    expect(count).toBe(1);
+    await sleep(2000);
+    expect(await rang(room)).toBe(1);
+  }, 30_000);
+});
