@@ -53,6 +53,8 @@ export interface LiveRoom<S extends object> {
   remotes: Map<string, RemoteSocket>;
   /** Set once this process gave the room up (a cluster's lost lease): its engine may no longer send. */
   gone?: boolean;
+  /** The number of the last numbered frame sent to this process's sockets (a cluster's owner keeps it for when it must hand them over). */
+  lastSent?: number;
 }
 
 /** The key of a room in storage and in the process: `type/name`. */

@@ -5,9 +5,16 @@ import { resolveLimits } from "../limits.ts";
 import { LocalRooms, roomKey, type AnySocket, type LiveRoom, type LocalSocket, type LocalSockets, type LocalStore } from "../local-rooms.ts";
 import type { Attachment, SocketPort } from "../ports.ts";
 import { CloseCode, seqOf } from "../protocol.ts";
+import { TokenBucket } from "../rate-limit.ts";
 import type { AnyRoomDefinition, RoomAddress } from "../types.ts";
 import { fromMailFrame, fromMailRequest, toMailFrame, toMailRequest, toMailResponse, type ClusterPort, type Mail, type MailConnection, type MailRequest, type MailResponse } from "./port.ts";
 import { RemoteSocket } from "./remote-socket.ts";
+
+/** Frames a room's site holds while its owner is being found; past it a socket that sends more is closed with 1013. */
+const MAX_WAITING = 1000;
+
+/** How far past the room's rate limit a forwarding process lets frames through: the owner still sees a flood, and closes it. */
+const FORWARD_RATE_FACTOR = 2;
 
 /** How long a process waits before asking again who owns a room whose owner is gone or not yet known, ms. */
 const RETRY_MS = 200;
@@ -25,6 +32,8 @@ interface Forwarded<S> {
   opened: boolean;
   /** The last event number delivered to it, from which a new owner catches it up. */
   seen?: number;
+  /** Bounds what it may push into the owner's inbox (see `FORWARD_RATE_FACTOR`). */
+  bucket?: TokenBucket;
 }
 
 /** A room this process serves sockets or requests for but does not own. */
@@ -89,22 +98,33 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
     const room = this.live.get(key);
     if (room) return this.openHere(room, socket);
     const site = this.site(key);
-    const conn = this.attachmentOf(socket).id;
-    site.conns.set(conn, { socket, opened: false });
+    site.conns.set(this.attachmentOf(socket).id, this.forwarded(key, socket, false));
     this.siteOf.set(socket, site);
     // While the owner is being found, it gets the open with every other connection of the site.
     if (site.owner !== undefined) this.cluster.send(site.owner, { k: "open", room: key, from: this.me, conn: this.connection({ socket, opened: false }) });
   }
 
-  override message(address: RoomAddress | undefined, socket: LocalSocket<S>, frame: string | ArrayBuffer | ArrayBufferView): void {
+  override message(_address: RoomAddress | undefined, socket: LocalSocket<S>, frame: string | ArrayBuffer | ArrayBufferView): void {
+    const room = this.roomOf.get(socket);
+    if (room) return room.engine.message(socket, frame);
+    const forwarded = this.siteOf.get(socket)?.conns.get(this.attachmentOf(socket).id);
+    // Beyond twice the room's rate the owner would drop it anyway: it never reaches Redis.
+    if (!forwarded || (forwarded.bucket && forwarded.bucket.take(Date.now()) !== "ok")) return;
+    this.pass(socket, frame);
+  }
+
+  /** A frame of a socket whose room another process owns: to the owner, or held until the owner is known. */
+  private pass(socket: LocalSocket<S>, frame: string | ArrayBuffer | ArrayBufferView): void {
+    // The room may have come to this process while the frame waited.
     const room = this.roomOf.get(socket);
     if (room) return room.engine.message(socket, frame);
     const site = this.siteOf.get(socket);
     if (!site) return;
     if (site.owner === undefined) {
+      if (site.waiting.length >= MAX_WAITING) return this.closeLocal(socket, CloseCode.tryLater, "the room is moving between servers; try again");
       // Copied: the runtime may reuse a binary frame's buffer.
       const kept = typeof frame === "string" ? frame : fromMailFrame(toMailFrame(frame));
-      site.waiting.push(() => this.message(address, socket, kept));
+      site.waiting.push(() => this.pass(socket, kept));
       return;
     }
     this.cluster.send(site.owner, { k: "message", room: site.key, from: this.me, conn: this.attachmentOf(socket).id, frame: toMailFrame(frame) });
@@ -355,7 +375,7 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
     const site = this.site(room.key);
     for (const socket of room.sockets) {
       this.roomOf.delete(socket);
-      site.conns.set(this.attachmentOf(socket).id, { socket, opened: true });
+      site.conns.set(this.attachmentOf(socket).id, this.forwarded(room.key, socket, true, room.lastSent));
       this.siteOf.set(socket, site);
     }
     for (const process of new Set([...room.remotes.values()].map((remote) => remote.process))) this.cluster.send(process, { k: "moved", room: room.key, from: this.me });
@@ -372,6 +392,13 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
     const isRemote = (socket: AnySocket<S>): socket is RemoteSocket => socket instanceof RemoteSocket;
     const send = (to: string, mail: Mail) => room.gone || this.cluster.send(to, mail);
     const localPublish = local.publish;
+    // The room's last numbered frame sent here, read once per frame however many sockets get it.
+    let lastFrame: string | undefined;
+    const sent = (frame: string | Uint8Array) => {
+      if (typeof frame !== "string" || frame === lastFrame) return;
+      lastFrame = frame;
+      room.lastSent = seqOf(frame) ?? room.lastSent;
+    };
     return {
       *sockets(tag) {
         yield* local.sockets(tag);
@@ -379,7 +406,10 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
       },
       send: (socket, frame) => {
         if (room.gone) return "dropped";
-        if (!isRemote(socket)) return local.send(socket, frame);
+        if (!isRemote(socket)) {
+          sent(frame);
+          return local.send(socket, frame);
+        }
         // Caught up from the replay log once its process answers (see `RemoteSocket.confirmed`).
         if (!socket.confirmed) return "sent";
         send(socket.process, { k: "frame", room: room.key, conn: socket.conn, frame: toMailFrame(frame) });
@@ -408,6 +438,7 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
         ((frame, except) => {
           if (room.gone) return "dropped";
           const remoteExcept = except !== undefined && isRemote(except) ? except : undefined;
+          sent(frame);
           const status = room.sockets.size === 0 ? "sent" : localPublish(frame, remoteExcept ? undefined : (except as LocalSocket<S> | undefined));
           if (status === false) return false;
           const processes = new Set<string>();
@@ -578,6 +609,13 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
     }
     if (typeof frame === "string") forwarded.seen = seqOf(frame) ?? forwarded.seen;
     this.sendLocal(forwarded.socket, frame);
+  }
+
+  /** A socket of this process as one forwarded to room `key`'s owner. */
+  private forwarded(key: string, socket: LocalSocket<S>, opened: boolean, seen?: number): Forwarded<S> {
+    const limit = resolveLimits(this.rooms[addressOf(key).type]?.limits).rateLimit;
+    const bucket = limit ? new TokenBucket({ burst: limit.burst * FORWARD_RATE_FACTOR, perSecond: limit.perSecond * FORWARD_RATE_FACTOR, closeAfterMs: Infinity }, Date.now()) : undefined;
+    return { socket, opened, seen, bucket };
   }
 
   /** Sends what waited for the owner to be known, in order. */
