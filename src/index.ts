@@ -24,6 +24,7 @@ export { PRESENCE_TYPE } from "./protocol.ts";
 export { StreamSession, SESSION_PARAM } from "./fallback/stream-session.ts";
 export { StreamSessions, withSessions, DEFAULT_FALLBACK_LIMITS, type FallbackLimits } from "./fallback/sessions.ts";
 export { postFrames, readBody } from "./fallback/post.ts";
-export { ClusterRooms, processRooms, type ClusterOption } from "./cluster/cluster-rooms.ts";
+export { ClusterRooms } from "./cluster/cluster-rooms.ts";
+export { processRooms, type ClusterOption } from "./cluster/process-rooms.ts";
 export { RemoteSocket } from "./cluster/remote-socket.ts";
 export type { ClusterPort, ConnectionRecord, Mail, MailConnection, MailFrame, MailRequest, MailResponse } from "./cluster/port.ts";

@@ -2,12 +2,13 @@ import type { ActionOutcome, ActionRequest } from "../actions.ts";
 import type { FallbackLimits } from "../fallback/sessions.ts";
 import { HARD_QUEUE_FACTOR, SLOW_CONSUMER } from "../outbound.ts";
 import { resolveLimits } from "../limits.ts";
-import { LocalRooms, roomKey, type AnySocket, type LiveRoom, type LocalSocket, type LocalSockets, type LocalStore } from "../local-rooms.ts";
+import { LocalRooms, roomKey, type AnySocket, type LiveRoom, type LocalSocket, type LocalSockets } from "../local-rooms.ts";
 import type { Attachment, SocketPort } from "../ports.ts";
 import { CloseCode, seqOf } from "../protocol.ts";
 import { TokenBucket } from "../rate-limit.ts";
 import type { AnyRoomDefinition, RoomAddress } from "../types.ts";
 import { fromMailFrame, fromMailRequest, toMailFrame, toMailRequest, toMailResponse, type ClusterPort, type Mail, type MailConnection, type MailRequest, type MailResponse } from "./port.ts";
+import { ownerPort } from "./owner-port.ts";
 import { RemoteSocket } from "./remote-socket.ts";
 
 /** Frames a room's site holds while its owner is being found; past it a socket that sends more is closed with 1013. */
@@ -61,7 +62,10 @@ interface Call {
  * When an owner dies or loses its lease, the next process to need the room
  * takes the lease once it expires and rebuilds the room from storage and the
  * recorded connections: those of dead processes leave (their `close` hook
- * runs), the rest carry on.
+ * runs), the rest carry on. Adapters build it through `processRooms`.
+ *
+ * @example
+ * const rooms = new ClusterRooms(definitions, redisCluster({ url }), runtimeSockets);
  */
 export class ClusterRooms<S extends object> extends LocalRooms<S> {
   private readonly sites = new Map<string, Site<S>>();
@@ -389,64 +393,10 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
   // ---- the owner's side of remote connections ----
 
   protected override socketPort(room: LiveRoom<S>, local: SocketPort<LocalSocket<S>>): SocketPort<AnySocket<S>> {
-    const isRemote = (socket: AnySocket<S>): socket is RemoteSocket => socket instanceof RemoteSocket;
-    const send = (to: string, mail: Mail) => room.gone || this.cluster.send(to, mail);
-    const localPublish = local.publish;
-    // The room's last numbered frame sent here, read once per frame however many sockets get it.
-    let lastFrame: string | undefined;
-    const sent = (frame: string | Uint8Array) => {
-      if (typeof frame !== "string" || frame === lastFrame) return;
-      lastFrame = frame;
-      room.lastSent = seqOf(frame) ?? room.lastSent;
-    };
-    return {
-      *sockets(tag) {
-        yield* local.sockets(tag);
-        for (const remote of room.remotes.values()) if (tag === undefined || remote.attachment.tags?.includes(tag)) yield remote;
-      },
-      send: (socket, frame) => {
-        if (room.gone) return "dropped";
-        if (!isRemote(socket)) {
-          sent(frame);
-          return local.send(socket, frame);
-        }
-        // Caught up from the replay log once its process answers (see `RemoteSocket.confirmed`).
-        if (!socket.confirmed) return "sent";
-        send(socket.process, { k: "frame", room: room.key, conn: socket.conn, frame: toMailFrame(frame) });
-        return "sent";
-      },
-      close: (socket, code, reason) => {
-        if (room.gone) return;
-        if (!isRemote(socket)) return local.close(socket, code, reason);
-        send(socket.process, { k: "close", room: room.key, conn: socket.conn, code: code ?? 1000, reason: reason ?? "" });
-      },
-      attachment: (socket) => (isRemote(socket) ? socket.attachment : local.attachment(socket)),
-      setAttachment: (socket, attachment) => {
-        if (room.gone) return;
-        if (isRemote(socket)) {
-          socket.attachment = attachment;
-          send(socket.process, { k: "attachment", room: room.key, conn: socket.conn, attachment });
-        } else local.setAttachment(socket, attachment);
-        this.record(room, attachment.id, isRemote(socket) ? socket.process : this.me, attachment);
-      },
-      // The process holding a remote socket bounds its queue itself (see `deliver`).
-      buffered: local.buffered && ((socket) => (isRemote(socket) ? 0 : local.buffered!(socket))),
-      // Only where this process's sockets have a native fan-out (and know their queues): the engine loops otherwise.
-      publish:
-        localPublish &&
-        local.buffered &&
-        ((frame, except) => {
-          if (room.gone) return "dropped";
-          const remoteExcept = except !== undefined && isRemote(except) ? except : undefined;
-          sent(frame);
-          const status = room.sockets.size === 0 ? "sent" : localPublish(frame, remoteExcept ? undefined : (except as LocalSocket<S> | undefined));
-          if (status === false) return false;
-          const processes = new Set<string>();
-          for (const remote of room.remotes.values()) if (remote !== remoteExcept && remote.confirmed) processes.add(remote.process);
-          for (const process of processes) send(process, { k: "publish", room: room.key, frame, except: remoteExcept?.conn });
-          return status;
-        }),
-    };
+    return ownerPort(room, local, {
+      send: (to, mail) => this.cluster.send(to, mail),
+      record: (conn, process, attachment) => this.record(room, conn, process ?? this.me, attachment),
+    });
   }
 
   /** What arrives in this process's inbox. */
@@ -647,20 +597,4 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
 function addressOf(key: string): RoomAddress {
   const slash = key.indexOf("/");
   return { type: key.slice(0, slash), name: key.slice(slash + 1) };
-}
-
-/** The `cluster` option of the long-running adapters (Bun, Deno, Node). */
-export interface ClusterOption {
-  /**
-   * Share rooms with other processes: one owner per room, any process may
-   * take any socket (no sticky sessions). Storage and alarms then live in
-   * the cluster's store, and `dataDir` is not used. See `redisCluster`
-   * (`@roomwire/roomwire/redis`).
-   */
-  cluster?: ClusterPort;
-}
-
-/** The rooms of a long-running process: shared through `cluster` when given, this process's own otherwise. */
-export function processRooms<S extends object>(rooms: Record<string, AnyRoomDefinition>, store: () => LocalStore, sockets: LocalSockets<S>, fallback: FallbackLimits | undefined, cluster: ClusterPort | undefined): LocalRooms<S> {
-  return cluster ? new ClusterRooms(rooms, cluster, sockets, fallback) : new LocalRooms(rooms, store(), sockets, fallback);
 }

@@ -7,6 +7,11 @@ import type { Attachment } from "../ports.ts";
  * Deno KV): one owner per room through leases, an inbox per process, the
  * rooms' storage fenced by the leases, and a record of every connection so a
  * new owner can rebuild a room. The core's `ClusterRooms` does the rest.
+ * `redisCluster` (`@roomwire/roomwire/redis`) implements it.
+ *
+ * @example
+ * const cluster: ClusterPort = redisCluster({ url: "redis://127.0.0.1:6379", leaseMs: 3000 });
+ * const rooms = bunRooms({ rooms: { chat }, cluster });
  */
 export interface ClusterPort {
   /** This process's id: unique per start, without ":". */
