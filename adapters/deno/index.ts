@@ -6,6 +6,7 @@ import { KvRooms } from "./kv-storage.ts";
 import { denoOpenFileLimit } from "./open-files.ts";
 
 export { serve, type RoomServer, type ServeOptions } from "./serve.ts";
+export { denoKvCluster, type DenoKvClusterOptions } from "./kv-cluster.ts";
 
 /** Options of `denoRooms`. */
 export interface DenoRoomsOptions extends RoomsOptions, ConnectionCapOptions, ClusterOption {

@@ -12,6 +12,9 @@ const MAX_CHUNKS = Math.ceil(MAX_VALUE_BYTES / CHUNK_BYTES);
 /** Room keys longer than this (in UTF-8 bytes) are replaced in KV keys by their digest, so every KV key stays under 2048 bytes. */
 const MAX_ROOM_PART_BYTES = 256;
 
+/** A cluster's fence of a room's commits: the check each commit must pass (see `denoKvCluster`). */
+export type KvFence = (room: string) => Deno.AtomicCheck | undefined;
+
 /** What a room key's KV entry holds: the first chunk of the value, how many chunks there are, and the whole key when it is long. */
 interface Entry {
   bytes: Uint8Array;
@@ -32,11 +35,19 @@ const decoder = new TextDecoder();
  * half-written, even with several processes on one database (Deno Deploy).
  */
 export class KvRooms {
-  private readonly kv: Promise<Deno.Kv>;
+  /** The database. */
+  readonly kv: Promise<Deno.Kv>;
   private readonly owned: boolean;
+  private readonly fence: KvFence | undefined;
 
-  /** Opens `dataDir/rooms.kv`, or uses `kv` (e.g. `Deno.openKv()` on Deno Deploy), or memory. */
-  constructor(options: { dataDir?: string; kv?: Deno.Kv | Promise<Deno.Kv> }) {
+  /**
+   * Opens `dataDir/rooms.kv`, or uses `kv` (e.g. `Deno.openKv()` on Deno
+   * Deploy), or memory. With `fence` (a cluster's leases), every commit also
+   * checks the room's fence key, so it lands only while the lease it was made
+   * under still stands.
+   */
+  constructor(options: { dataDir?: string; kv?: Deno.Kv | Promise<Deno.Kv>; fence?: KvFence }) {
+    this.fence = options.fence;
     if (options.kv === undefined && typeof Deno.openKv !== "function") {
       throw new Error(
         'Deno KV is not enabled, and roomwire keeps room storage in it when dataDir or kv is given: run deno with --unstable-kv, or add "unstable": ["kv"] to deno.json (or leave out dataDir and kv to keep rooms in memory).',
@@ -52,6 +63,7 @@ export class KvRooms {
     const entryKey = async (parts: KeyParts): Promise<Deno.KvKey> => ["room", await part, ...parts];
     const chunkKey = async (parts: KeyParts, index: number): Promise<Deno.KvKey> => ["chunk", await part, ...parts, index];
     const kvPromise = this.kv;
+    const fenceOf = this.fence;
     /** The whole value, read with its chunks in one snapshot. */
     const read = async (kv: Deno.Kv, key: string, parts: KeyParts): Promise<string | undefined> => {
       const keys = [await entryKey(parts)];
@@ -70,6 +82,8 @@ export class KvRooms {
       async commit(puts, deletes) {
         const kv = await kvPromise;
         const commit = kv.atomic();
+        const fence = fenceOf?.(room);
+        if (fence) commit.check(fence);
         for (const [key, value] of puts) {
           const parts = await keyParts(key);
           const bytes = encoder.encode(value);
@@ -92,6 +106,7 @@ export class KvRooms {
           for (let i = 1; i < MAX_CHUNKS; i++) commit.delete(await chunkKey(parts, i));
         }
         const result = await commit.commit();
+        if (!result.ok && fence) throw new Error(`FENCED: this process no longer holds the lease of ${room}; nothing of the turn's writes was stored.`);
         if (!result.ok) throw new Error("Deno KV did not commit the room's writes; nothing of them was stored.");
       },
 

@@ -1,14 +1,17 @@
-import { denoRooms, serve } from "../../adapters/deno/index.ts";
+import { denoKvCluster, denoRooms, serve } from "../../adapters/deno/index.ts";
 import { redisCluster } from "../../adapters/redis/index.ts";
 import { chatApp } from "./app.ts";
 import { chat } from "./room.ts";
 
 // PORT=8787 DATA_DIR=./.data HOST=127.0.0.1 deno run -A examples/chat/deno.ts
-// With REDIS_URL=redis://… several processes share the rooms (a cluster).
+// With REDIS_URL=redis://… several processes share the rooms (a cluster); with KV_CLUSTER=1 they share DATA_DIR's Deno KV
+// (on Deno Deploy: denoKvCluster({ kv: await Deno.openKv() })).
 const hostname = Deno.env.get("HOST") ?? "127.0.0.1";
 const port = Number(Deno.env.get("PORT") ?? 8787);
 const redis = Deno.env.get("REDIS_URL");
-const rooms = denoRooms({ rooms: { chat }, dataDir: Deno.env.get("DATA_DIR") ?? "./.data", cluster: redis ? redisCluster({ url: redis }) : undefined });
+const dataDir = Deno.env.get("DATA_DIR") ?? "./.data";
+const cluster = redis ? redisCluster({ url: redis }) : Deno.env.get("KV_CLUSTER") ? denoKvCluster({ dataDir }) : undefined;
+const rooms = denoRooms({ rooms: { chat }, dataDir, cluster });
 const app = chatApp(rooms.app);
 
 const server = serve({ hostname, port, onListen: ({ port }) => console.log(`chat listening on http://${hostname}:${port}`) }, app.fetch);

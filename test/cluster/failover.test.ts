@@ -12,7 +12,13 @@ import { Peer } from "../support/ws-client.ts";
 
 const LEASE_MS = 3000;
 
-describe("failover of a room's owner", () => {
+/** The two ways processes share rooms: Redis (any runtime), and one Deno KV database (Deno; as on Deno Deploy). */
+const setups: { name: string; stream: string[]; fence: string[]; env: Record<string, string> }[] = [
+  { name: "Redis", stream: ["bun", "bun", "deno"], fence: ["bun", "node"], env: {} },
+  { name: "Deno KV", stream: ["deno", "deno", "deno"], fence: ["deno", "deno"], env: { CLUSTER: "kv" } },
+];
+
+describe.each(setups)("failover of a room's owner, on $name", ({ name, stream: streamRuntimes, fence, env }) => {
   let cluster: RunningCluster | undefined;
   const balancers: Balancer[] = [];
   const clients: Tracked[] = [];
@@ -39,7 +45,7 @@ describe("failover of a room's owner", () => {
   };
 
   it("kill -9 of the owner mid-stream: every acknowledged said is kept, survivors see the dead process's users leave, resumed clients get every event once", async () => {
-    cluster = await startCluster("fixture", ["bun", "bun", "deno"], { LEASE_MS: String(LEASE_MS) });
+    cluster = await startCluster("fixture", streamRuntimes, { LEASE_MS: String(LEASE_MS), ...env });
     const room = `failover-${Date.now()}`;
     // Ann comes first, so her process (0) owns the room; Bob is on 1, Carl on 2 (Deno).
     const annIds: string[] = [];
@@ -89,11 +95,11 @@ describe("failover of a room's owner", () => {
     expect(statusNames(ann)).toContain("reconnecting");
     expect(ann.client.status).toBe("open");
     expect(ann.resyncs + bob.resyncs + carl.resyncs).toBe(0);
-    console.log(`failover: said served again ${servedAfter} ms after kill -9 of the owner (lease ${LEASE_MS} ms); ${texts.length} said kept; left seen after ${Math.max(...left.map((each) => each.at)) - killedAt} ms`);
+    console.log(`failover on ${name}: said served again ${servedAfter} ms after kill -9 of the owner (lease ${LEASE_MS} ms); ${texts.length} said kept; left seen after ${Math.max(...left.map((each) => each.at)) - killedAt} ms`);
   }, 60_000);
 
   it("a paused owner whose lease expired cannot write over its successor (SIGSTOP, then SIGCONT)", async () => {
-    cluster = await startCluster("fixture", ["bun", "node"], { LEASE_MS: String(LEASE_MS) });
+    cluster = await startCluster("fixture", fence, { LEASE_MS: String(LEASE_MS), ...env });
     const room = `fence-${Date.now()}`;
     const url = (i: number) => `${cluster!.servers[i]!.wsUrl}/rooms/fence/${room}`;
     const stale = await Peer.connect(url(0));
@@ -115,10 +121,11 @@ describe("failover of a room's owner", () => {
     }
     // The paused owner wakes, finishes its write and commits it: the fence refuses it.
     await sleep(3000);
-    const redis = cluster.redis.client();
-    const stored = await redis.hgetall(`roomwire:{fence/${room}}:data`);
-    expect(Object.keys(stored)).toContain("fresh");
-    expect(Object.keys(stored)).not.toContain("stale");
+    if (name === "Redis") {
+      const stored = await cluster.redis.client().hgetall(`roomwire:{fence/${room}}:data`);
+      expect(Object.keys(stored)).toContain("fresh");
+      expect(Object.keys(stored)).not.toContain("stale");
+    }
     const reply = await Promise.race([staleReply, sleep(100).then(() => "no reply")]);
     expect(reply).not.toMatchObject({ data: true });
     const checker = await Peer.connect(url(1));

@@ -8,9 +8,9 @@ import { Peer } from "./ws-client.ts";
  * The chat app on a cluster, shaped like `useChatServer`'s server so the
  * chat spec runs on it unchanged: every `url`, `wsUrl` and `join` picks one
  * of the processes at random, `server.stop()` stops them all and `restart()`
- * starts them all again on the same Redis.
+ * starts them all again on the same Redis (or Deno KV database).
  */
-export function useChatCluster(runtimes: string[]): ChatServer {
+export function useChatCluster(runtimes: string[], env: Record<string, string> = {}): ChatServer {
   let cluster: RunningCluster | undefined;
   const peers: Peer[] = [];
   const any = () => cluster!.servers[Math.floor(Math.random() * cluster!.servers.length)]!;
@@ -31,7 +31,7 @@ export function useChatCluster(runtimes: string[]): ChatServer {
     stop: async () => void (await Promise.all(cluster!.servers.map((each) => each.stop()))),
   };
   beforeAll(async () => {
-    cluster = await startCluster("chat", runtimes);
+    cluster = await startCluster("chat", runtimes, env);
   }, 120_000);
   afterAll(async () => {
     for (const peer of peers) peer.drop();
