@@ -3,16 +3,18 @@ import { KvRooms } from "./kv-storage.ts";
 
 /** Options of `denoKvCluster`. */
 export interface DenoKvClusterOptions {
-  /** The database every instance shares: `await Deno.openKv()` on Deno Deploy. */
-  kv?: Deno.Kv | Promise<Deno.Kv>;
-  /** Or a directory for `rooms.kv` that several processes on one machine open together. */
-  dataDir?: string;
+  /**
+   * The database every instance shares: `Deno.openKv()` on Deno Deploy, or
+   * `Deno.openKv("http://…")` for a KV Connect server (self-hosted `denokv`).
+   * Not a local file opened by several processes: they do not see each
+   * other's writes through `kv.watch`.
+   */
+  kv: Deno.Kv | Promise<Deno.Kv>;
   /** As `redisCluster`'s: a room whose owner died serves again about this long after. Default 3000. */
   leaseMs?: number;
   /**
-   * How often an instance also reads its inbox without being woken, ms.
-   * `kv.watch` wakes it on Deno Deploy; a local database does not tell one
-   * process of another's writes, so there this read is what delivers. Default 100.
+   * How often an instance also reads its inbox without being woken by
+   * `kv.watch`, ms: a safety net should a watch stall. Default 1000.
    */
   pollMs?: number;
   /** This instance's id (unique per start; no ":"). Default: a random UUID. */
@@ -47,9 +49,9 @@ interface Lease {
  * - fenced commits: each turn's writes are one atomic operation that also
  *   checks `[roomwire, fence, room]`, which only a new owner rewrites;
  * - inboxes: mail under `[roomwire, mail, to, from, n, part]`, in each
- *   sender's order, with a doorbell key the reader watches with `kv.watch`
- *   (it also reads every `pollMs`, since a watch may coalesce, or, on a local
- *   database, not see other processes at all);
+ *   sender's order, with a doorbell key the reader watches with `kv.watch`;
+ *   a wake-up reads the whole inbox, so changes a watch coalesces are not
+ *   missed (and every `pollMs` it reads anyway);
  * - liveness, connection records and alarms in the same database.
  * No KV queue and no BroadcastChannel is used.
  *
@@ -59,14 +61,13 @@ interface Lease {
 export function denoKvCluster(options: DenoKvClusterOptions): ClusterPort {
   const leaseMs = options.leaseMs ?? 3000;
   if (!(leaseMs >= 300)) throw new RangeError(`leaseMs must be at least 300 ms; got ${leaseMs}.`);
-  const pollMs = options.pollMs ?? 100;
+  const pollMs = options.pollMs ?? 1000;
   const processId = options.processId ?? crypto.randomUUID();
   if (processId.includes(":")) throw new TypeError(`A process id may not contain ":"; got ${JSON.stringify(processId)}.`);
   /** The lease token and the fence key's versionstamp of each room this instance holds. */
   const held = new Map<string, { token: string; fence: string }>();
   const rooms = new KvRooms({
     kv: options.kv,
-    dataDir: options.dataDir,
     // A versionstamp no fence ever has: without the lease, nothing lands.
     fence: (room) => ({ key: fenceKey(room), versionstamp: held.get(room)?.fence ?? "00000000000000000000" }),
   });

@@ -4,13 +4,14 @@ import { chatApp } from "./app.ts";
 import { chat } from "./room.ts";
 
 // PORT=8787 DATA_DIR=./.data HOST=127.0.0.1 deno run -A examples/chat/deno.ts
-// With REDIS_URL=redis://… several processes share the rooms (a cluster); with KV_CLUSTER=1 they share DATA_DIR's Deno KV
-// (on Deno Deploy: denoKvCluster({ kv: await Deno.openKv() })).
+// With REDIS_URL=redis://… several processes share the rooms (a cluster). With KV_URL=http://… (a KV Connect server, such
+// as denokv) they share that Deno KV database instead. On Deno Deploy: denoKvCluster({ kv: Deno.openKv() }).
 const hostname = Deno.env.get("HOST") ?? "127.0.0.1";
 const port = Number(Deno.env.get("PORT") ?? 8787);
 const redis = Deno.env.get("REDIS_URL");
 const dataDir = Deno.env.get("DATA_DIR") ?? "./.data";
-const cluster = redis ? redisCluster({ url: redis }) : Deno.env.get("KV_CLUSTER") ? denoKvCluster({ dataDir }) : undefined;
+const kvUrl = Deno.env.get("KV_URL");
+const cluster = redis ? redisCluster({ url: redis }) : kvUrl ? denoKvCluster({ kv: Deno.openKv(kvUrl) }) : undefined;
 const rooms = denoRooms({ rooms: { chat }, dataDir, cluster });
 const app = chatApp(rooms.app);
 

@@ -4,13 +4,13 @@ import { startCluster, type RunningCluster } from "../support/cluster.ts";
 import { Peer } from "../support/ws-client.ts";
 
 /** A room's alarm in a cluster: it rings on one process, once, even when the process that set it is gone. */
-/** Redis (three runtimes), and one Deno KV database shared by Deno processes. */
-const setups: { name: string; three: string[]; two: string[]; env: Record<string, string> }[] = [
-  { name: "Redis", three: ["bun", "deno", "node"], two: ["bun", "bun"], env: {} },
-  { name: "Deno KV", three: ["deno", "deno", "deno"], two: ["deno", "deno"], env: { CLUSTER: "kv" } },
+/** Redis (three runtimes), and Deno KV shared by Deno processes over KV Connect (as on Deno Deploy). */
+const setups: { name: string; three: string[]; two: string[]; env: Record<string, string>; kvConnect: boolean }[] = [
+  { name: "Redis", three: ["bun", "deno", "node"], two: ["bun", "bun"], env: {}, kvConnect: false },
+  { name: "Deno KV", three: ["deno", "deno", "deno"], two: ["deno", "deno"], env: { CLUSTER: "kv" }, kvConnect: true },
 ];
 
-describe.each(setups)("alarms on a cluster, on $name", ({ three, two, env }) => {
+describe.each(setups)("alarms on a cluster, on $name", ({ three, two, env, kvConnect }) => {
   let cluster: RunningCluster | undefined;
   const peers: Peer[] = [];
   afterEach(async () => {
@@ -38,7 +38,7 @@ describe.each(setups)("alarms on a cluster, on $name", ({ three, two, env }) => 
   };
 
   it("rings once for a room nobody is connected to, though every process watches the alarms", async () => {
-    cluster = await startCluster("fixture", three, { LEASE_MS: "1500", ...env });
+    cluster = await startCluster("fixture", three, { LEASE_MS: "1500", ...env }, { kvConnect });
     const room = `alarm-${Date.now()}`;
     const setter = await join(0, room);
     expect((await setter.request("alarmIn", { ms: 800 })).data).toBe(true);
@@ -50,7 +50,7 @@ describe.each(setups)("alarms on a cluster, on $name", ({ three, two, env }) => 
   }, 30_000);
 
   it("rings on a surviving process when the owner that set it was killed", async () => {
-    cluster = await startCluster("fixture", two, { LEASE_MS: "1500", ...env });
+    cluster = await startCluster("fixture", two, { LEASE_MS: "1500", ...env }, { kvConnect });
     const room = `alarm-killed-${Date.now()}`;
     const setter = await join(0, room);
     expect((await setter.request("alarmIn", { ms: 1000 })).data).toBe(true);

@@ -12,13 +12,13 @@ import { Peer } from "../support/ws-client.ts";
 
 const LEASE_MS = 3000;
 
-/** The two ways processes share rooms: Redis (any runtime), and one Deno KV database (Deno; as on Deno Deploy). */
-const setups: { name: string; stream: string[]; fence: string[]; env: Record<string, string> }[] = [
-  { name: "Redis", stream: ["bun", "bun", "deno"], fence: ["bun", "node"], env: {} },
-  { name: "Deno KV", stream: ["deno", "deno", "deno"], fence: ["deno", "deno"], env: { CLUSTER: "kv" } },
+/** The two ways processes share rooms: Redis (any runtime), and Deno KV over KV Connect (Deno processes, as on Deno Deploy). */
+const setups: { name: string; stream: string[]; fence: string[]; env: Record<string, string>; kvConnect: boolean }[] = [
+  { name: "Redis", stream: ["bun", "bun", "deno"], fence: ["bun", "node"], env: {}, kvConnect: false },
+  { name: "Deno KV", stream: ["deno", "deno", "deno"], fence: ["deno", "deno"], env: { CLUSTER: "kv" }, kvConnect: true },
 ];
 
-describe.each(setups)("failover of a room's owner, on $name", ({ name, stream: streamRuntimes, fence, env }) => {
+describe.each(setups)("failover of a room's owner, on $name", ({ name, stream: streamRuntimes, fence, env, kvConnect }) => {
   let cluster: RunningCluster | undefined;
   const balancers: Balancer[] = [];
   const clients: Tracked[] = [];
@@ -45,7 +45,7 @@ describe.each(setups)("failover of a room's owner, on $name", ({ name, stream: s
   };
 
   it("kill -9 of the owner mid-stream: every acknowledged said is kept, survivors see the dead process's users leave, resumed clients get every event once", async () => {
-    cluster = await startCluster("fixture", streamRuntimes, { LEASE_MS: String(LEASE_MS), ...env });
+    cluster = await startCluster("fixture", streamRuntimes, { LEASE_MS: String(LEASE_MS), ...env }, { kvConnect });
     const room = `failover-${Date.now()}`;
     // Ann comes first, so her process (0) owns the room; Bob is on 1, Carl on 2 (Deno).
     const annIds: string[] = [];
@@ -99,7 +99,7 @@ describe.each(setups)("failover of a room's owner, on $name", ({ name, stream: s
   }, 60_000);
 
   it("a paused owner whose lease expired cannot write over its successor (SIGSTOP, then SIGCONT)", async () => {
-    cluster = await startCluster("fixture", fence, { LEASE_MS: String(LEASE_MS), ...env });
+    cluster = await startCluster("fixture", fence, { LEASE_MS: String(LEASE_MS), ...env }, { kvConnect });
     const room = `fence-${Date.now()}`;
     const url = (i: number) => `${cluster!.servers[i]!.wsUrl}/rooms/fence/${room}`;
     const stale = await Peer.connect(url(0));

@@ -4,7 +4,9 @@ import { useChatCluster } from "../support/chat-cluster.ts";
 
 /**
  * The chat spec, unchanged, on three Deno processes coordinated through one
- * Deno KV database (the processes share DATA_DIR's rooms.kv): the cluster as
- * it runs on Deno Deploy, without Redis.
+ * Deno KV database that they reach over KV Connect
+ * (test/fixtures/kv-connect-server.deno.ts), as the instances of a Deno
+ * Deploy app share theirs: `kv.watch` wakes a process for another's mail.
+ * No Redis.
  */
-describe("chat on three deno processes sharing Deno KV", () => chatSpec("kv-cluster", useChatCluster(["deno", "deno", "deno"], { KV_CLUSTER: "1", REDIS_URL: "" }), true));
+describe("chat on three deno processes sharing Deno KV over KV Connect", () => chatSpec("kv-connect", useChatCluster(["deno", "deno", "deno"], { REDIS_URL: "" }, { kvConnect: true }), true));

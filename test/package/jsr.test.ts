@@ -25,7 +25,7 @@ describe("the Deno package", () => {
   afterAll(() => removeDir(denoDir));
 
   it("type-checks the public entry points and the Deno-only files with deno check", async () => {
-    const files = ["src/index.ts", "src/client/index.ts", "src/testing/index.ts", "adapters/deno/index.ts", "adapters/cloudflare/index.ts", "adapters/redis/index.ts", "examples/chat/deno.ts", "examples/dashboard/deno.ts", "examples/inbox/deno.ts", "test/fixtures/storage-server.deno.ts", "test/fixtures/handles-server.deno.ts", "test/fixtures/cluster-server.deno.ts"];
+    const files = ["src/index.ts", "src/client/index.ts", "src/testing/index.ts", "adapters/deno/index.ts", "adapters/cloudflare/index.ts", "adapters/redis/index.ts", "examples/chat/deno.ts", "examples/dashboard/deno.ts", "examples/inbox/deno.ts", "test/fixtures/storage-server.deno.ts", "test/fixtures/handles-server.deno.ts", "test/fixtures/cluster-server.deno.ts", "test/fixtures/kv-connect-server.deno.ts"];
     const { code, output } = await run(["check", "--deny-import", ...files]);
     expect(code, output).toBe(0);
   }, 60_000);

@@ -10,7 +10,7 @@ import { Peer } from "./ws-client.ts";
  * of the processes at random, `server.stop()` stops them all and `restart()`
  * starts them all again on the same Redis (or Deno KV database).
  */
-export function useChatCluster(runtimes: string[], env: Record<string, string> = {}): ChatServer {
+export function useChatCluster(runtimes: string[], env: Record<string, string> = {}, options: { kvConnect?: boolean } = {}): ChatServer {
   let cluster: RunningCluster | undefined;
   const peers: Peer[] = [];
   const any = () => cluster!.servers[Math.floor(Math.random() * cluster!.servers.length)]!;
@@ -31,7 +31,7 @@ export function useChatCluster(runtimes: string[], env: Record<string, string> =
     stop: async () => void (await Promise.all(cluster!.servers.map((each) => each.stop()))),
   };
   beforeAll(async () => {
-    cluster = await startCluster("chat", runtimes, env);
+    cluster = await startCluster("chat", runtimes, env, options);
   }, 120_000);
   afterAll(async () => {
     for (const peer of peers) peer.drop();
