@@ -1,5 +1,6 @@
 // What a cluster costs: the chat app (examples/chat) on one plain Bun process against the same on a cluster of three
-// Bun processes sharing one redis-server (REDIS_URL), all on 127.0.0.1.
+// Bun processes sharing one redis-server (REDIS_URL), all on 127.0.0.1; then one Deno process against three sharing
+// Deno KV over KV Connect (KV_URL), as the instances of a Deno Deploy app do.
 //  1. Request/reply (`who`), one client, sequential: single process; cluster, client on the room's owner; cluster,
 //     client on another process (its request goes to the owner by mail and the reply comes back by mail).
 //  2. Fan-out: 30 listeners and one sender in a room; per `say`, the time from the send until the last listener has
@@ -260,6 +261,36 @@ try {
   })();
 
   const hops = await redisHops(cluster);
+  await cluster.stop();
+  cluster = undefined;
+
+  // ---- (d), (e), (f): Deno alone, and three Deno processes sharing Deno KV over KV Connect (as on Deno Deploy) ----
+  const deno = runtime("deno");
+  single = await startServer(deno.command(deno.apps.chat), { PORT: String(await freePort()), DATA_DIR: dir });
+  const denoSingle = await (async () => {
+    const { client } = await join(single!, `who-deno-${run}`, "single");
+    const times = await whoLatency(client, messages);
+    client.close();
+    return times.sort((a, b) => a - b);
+  })();
+  await single.stop();
+  single = undefined;
+  cluster = await startCluster("chat", ["deno", "deno", "deno"], { REDIS_URL: "" }, { kvConnect: true });
+  const kvRoom = `who-kv-${run}`;
+  // The first socket of the room makes its process the owner (as checked in Redis above).
+  const kvAnchor = await join(cluster.servers[0]!, kvRoom, "anchor");
+  const kvNear = await join(cluster.servers[0]!, kvRoom, "near");
+  const kvFar = await join(cluster.servers[1]!, kvRoom, "far");
+  const kvNearTimes: number[] = [];
+  const kvFarTimes: number[] = [];
+  for (let round = 0; round < 2; round++) {
+    const count = round === 0 ? Math.ceil(messages / 2) : Math.floor(messages / 2);
+    kvNearTimes.push(...(await whoLatency(kvNear.client, count)));
+    kvFarTimes.push(...(await whoLatency(kvFar.client, count)));
+  }
+  kvNearTimes.sort((a, b) => a - b);
+  kvFarTimes.sort((a, b) => a - b);
+  for (const client of [kvNear.client, kvFar.client, kvAnchor.client]) client.close();
 
   // ---- report ----
   const a = stats(singleWho);
@@ -300,6 +331,20 @@ try {
     `\nA request from a non-owner pays 2 hops (B mails A, A mails the reply to B): 2 × ${fmt(hop.p50)} = ${fmt(2 * hop.p50)} ms at p50; ` +
       `measured (c) − (b): ${fmt(c.p50 - b.p50)} ms at p50.\n`,
   );
+  const d = stats(denoSingle);
+  const e = stats(kvNearTimes);
+  const f = stats(kvFarTimes);
+  console.log(`\nDeno KV cluster: three Deno processes sharing one Deno KV database over KV Connect (test/fixtures/kv-connect-server.deno.ts), \`who\` as above:\n`);
+  console.log("| setup | p50 ms | p99 ms | max ms | p50 ÷ (d) | p99 ÷ (d) |");
+  console.log("| --- | --: | --: | --: | --: | --: |");
+  for (const [label, s] of [
+    ["(d) single Deno process", d],
+    ["(e) Deno KV cluster, client on the owner", e],
+    ["(f) Deno KV cluster, client on a non-owner (a forwarded frame each way)", f],
+  ] as const) {
+    console.log(`| ${label} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.max)} | ${ratio(s.p50, d.p50)} | ${ratio(s.p99, d.p99)} |`);
+  }
+  console.log(`\nA forwarded frame on Deno KV (half of (f) − (e)): ${fmt((f.p50 - e.p50) / 2)} ms at p50, ${fmt((f.p99 - e.p99) / 2)} ms at p99.\n`);
   console.log(`(${((performance.now() - began) / 1000).toFixed(0)} s)`);
 } finally {
   for (const client of clients) client.close();

@@ -29,10 +29,12 @@ const bellKey = (id: string): Deno.KvKey => [NS, "bell", id];
 const mailPrefix = (id: string): Deno.KvKey => [NS, "mail", id];
 const connPrefix = (room: string): Deno.KvKey => [NS, "conn", room];
 
-/** A mail's text is split into parts of at most this many characters (a KV value holds 64 KiB). */
+/** A mail's text is split into parts of at most this many characters (at most 3 UTF-8 bytes each: a KV value holds 64 KiB). */
 const PART_CHARS = 16 * 1024;
 /** Mutations per atomic operation when mail is sent or read (Deno KV allows 1000). */
 const BATCH = 200;
+/** Characters of mail per atomic operation: 3 bytes each stays under Deno KV's 800 KiB a commit. */
+const BATCH_CHARS = 200 * 1024;
 /** Unread mail expires after this long (its reader died), ms. */
 const MAIL_TTL_MS = 60_000;
 
@@ -139,23 +141,26 @@ export function denoKvCluster(options: DenoKvClusterOptions): ClusterPort {
     const kv = await database;
     let op = kv.atomic();
     let size = 0;
+    let chars = 0;
     const flush = async () => {
       if (size === 0) return;
       op.set(bellKey(to), `${processId}:${sequence}`);
       const result = await op.commit();
       if (!result.ok) throw new Error(`Deno KV did not store mail for process ${to}.`);
       op = kv.atomic();
-      size = 0;
+      size = chars = 0;
     };
     for (const mail of mails) {
-      const n = sequence++;
       const text = JSON.stringify(mail);
       const count = Math.max(1, Math.ceil(text.length / PART_CHARS));
-      if (size + count > BATCH) await flush();
+      // A mail is never split across commits: its reader sees all of its parts or none.
+      if (size + count > BATCH || chars + text.length > BATCH_CHARS) await flush();
+      const n = sequence++;
       for (let part = 0; part < count; part++) {
         op.set([...mailPrefix(to), processId, n, part], text.slice(part * PART_CHARS, (part + 1) * PART_CHARS), { expireIn: MAIL_TTL_MS });
       }
       size += count;
+      chars += text.length;
     }
     await flush();
   };
