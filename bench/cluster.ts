@@ -48,6 +48,18 @@ async function join(server: RunningServer, room: string, user: string): Promise<
   return { client, id };
 }
 
+/** `who` latencies of a client on the owner and one on another process, alternated half and half so neither always runs on warmer processes; sorted. */
+async function nearAndFar(nearClient: Chat, farClient: Chat): Promise<{ near: number[]; far: number[] }> {
+  const near: number[] = [];
+  const far: number[] = [];
+  for (let round = 0; round < 2; round++) {
+    const count = round === 0 ? Math.ceil(messages / 2) : Math.floor(messages / 2);
+    near.push(...(await whoLatency(nearClient, count)));
+    far.push(...(await whoLatency(farClient, count)));
+  }
+  return { near: near.sort((a, b) => a - b), far: far.sort((a, b) => a - b) };
+}
+
 /** `who` requests from `client` one after another, at least SPACING_MS apart: the last `count` timed, after WARMUP. */
 async function whoLatency(client: Chat, count: number): Promise<number[]> {
   const times: number[] = [];
@@ -193,6 +205,16 @@ const fmt = (value: number) => value.toFixed(2);
 const ratio = (value: number, base: number) => `${(value / base).toFixed(2)}×`;
 const stats = (times: number[]) => ({ p50: percentile(times, 50), p99: percentile(times, 99), max: times.at(-1)! });
 const run = Date.now().toString(36);
+
+type Stats = ReturnType<typeof stats>;
+
+/** A table of latencies, each row with its ratios to the first row's (named `base`). */
+function latencyTable(base: string, rows: [string, Stats][]): void {
+  const first = rows[0]![1];
+  console.log(`| setup | p50 ms | p99 ms | max ms | p50 ÷ (${base}) | p99 ÷ (${base}) |`);
+  console.log("| --- | --: | --: | --: | --: | --: |");
+  for (const [label, s] of rows) console.log(`| ${label} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.max)} | ${ratio(s.p50, first.p50)} | ${ratio(s.p99, first.p99)} |`);
+}
 const began = performance.now();
 
 const dir = tempDir("roomwire-bench-cluster-");
@@ -234,16 +256,7 @@ try {
   const farAt = await processOfConnection(cluster, whoRoom, onOther.id);
   if (anchorAt.holder !== anchorAt.process || nearAt.process !== anchorAt.process) throw new Error(`cluster: the owner of ${whoRoom} is ${anchorAt.holder}, not the anchor's process ${anchorAt.process}`);
   if (farAt.process === farAt.holder) throw new Error(`cluster: the "far" client is on the owner ${farAt.holder}`);
-  // Alternated, half each time, so neither always runs on warmer processes.
-  const near: number[] = [];
-  const far: number[] = [];
-  for (let round = 0; round < 2; round++) {
-    const count = round === 0 ? Math.ceil(messages / 2) : Math.floor(messages / 2);
-    near.push(...(await whoLatency(onOwner.client, count)));
-    far.push(...(await whoLatency(onOther.client, count)));
-  }
-  near.sort((a, b) => a - b);
-  far.sort((a, b) => a - b);
+  const { near, far } = await nearAndFar(onOwner.client, onOther.client);
   for (const client of [onOwner.client, onOther.client, anchor.client]) client.close();
 
   const clusterFan = await (async () => {
@@ -281,15 +294,7 @@ try {
   const kvAnchor = await join(cluster.servers[0]!, kvRoom, "anchor");
   const kvNear = await join(cluster.servers[0]!, kvRoom, "near");
   const kvFar = await join(cluster.servers[1]!, kvRoom, "far");
-  const kvNearTimes: number[] = [];
-  const kvFarTimes: number[] = [];
-  for (let round = 0; round < 2; round++) {
-    const count = round === 0 ? Math.ceil(messages / 2) : Math.floor(messages / 2);
-    kvNearTimes.push(...(await whoLatency(kvNear.client, count)));
-    kvFarTimes.push(...(await whoLatency(kvFar.client, count)));
-  }
-  kvNearTimes.sort((a, b) => a - b);
-  kvFarTimes.sort((a, b) => a - b);
+  const { near: kvNearTimes, far: kvFarTimes } = await nearAndFar(kvNear.client, kvFar.client);
   for (const client of [kvNear.client, kvFar.client, kvAnchor.client]) client.close();
 
   // ---- report ----
@@ -297,15 +302,11 @@ try {
   const b = stats(near);
   const c = stats(far);
   console.log(`\nRequest/reply (\`who\`), one client, ${messages} sequential requests after ${WARMUP} to warm up, at least ${SPACING_MS} ms apart:\n`);
-  console.log("| setup | p50 ms | p99 ms | max ms | p50 ÷ (a) | p99 ÷ (a) |");
-  console.log("| --- | --: | --: | --: | --: | --: |");
-  for (const [label, s] of [
+  latencyTable("a", [
     ["(a) single Bun process", a],
     ["(b) cluster of 3 Bun, client on the owner", b],
     ["(c) cluster of 3 Bun, client on a non-owner", c],
-  ] as const) {
-    console.log(`| ${label} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.max)} | ${ratio(s.p50, a.p50)} | ${ratio(s.p99, a.p99)} |`);
-  }
+  ]);
 
   const fs = stats(singleFan.times);
   const fc = stats(clusterFan.times);
@@ -335,15 +336,11 @@ try {
   const e = stats(kvNearTimes);
   const f = stats(kvFarTimes);
   console.log(`\nDeno KV cluster: three Deno processes sharing one Deno KV database over KV Connect (test/fixtures/kv-connect-server.deno.ts), \`who\` as above:\n`);
-  console.log("| setup | p50 ms | p99 ms | max ms | p50 ÷ (d) | p99 ÷ (d) |");
-  console.log("| --- | --: | --: | --: | --: | --: |");
-  for (const [label, s] of [
+  latencyTable("d", [
     ["(d) single Deno process", d],
     ["(e) Deno KV cluster, client on the owner", e],
     ["(f) Deno KV cluster, client on a non-owner (a forwarded frame each way)", f],
-  ] as const) {
-    console.log(`| ${label} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.max)} | ${ratio(s.p50, d.p50)} | ${ratio(s.p99, d.p99)} |`);
-  }
+  ]);
   console.log(`\nA forwarded frame on Deno KV (half of (f) − (e)): ${fmt((f.p50 - e.p50) / 2)} ms at p50, ${fmt((f.p99 - e.p99) / 2)} ms at p99.\n`);
   console.log(`(${((performance.now() - began) / 1000).toFixed(0)} s)`);
 } finally {
