@@ -36,6 +36,8 @@ export function redisCluster(options: RedisClusterOptions): ClusterPort {
   const leaseMs = options.leaseMs ?? 3000;
   if (!(leaseMs >= 300)) throw new RangeError(`leaseMs must be at least 300 ms; got ${leaseMs}.`);
   const processId = options.processId ?? crypto.randomUUID();
+  // Checked before anything connects (the leases check it too).
+  if (processId.includes(":")) throw new TypeError(`A process id may not contain ":"; got ${JSON.stringify(processId)}.`);
   const connect = () => {
     const client = new Redis(options.url, { maxRetriesPerRequest: 2 });
     // Connection errors surface on the commands that fail; the events would only repeat them.
