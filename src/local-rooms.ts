@@ -85,8 +85,10 @@ export class LocalRooms<S extends object> {
     fallback?: FallbackLimits,
     /** Arm every stored alarm at start (a cluster's processes poll for due ones instead). */
     alarmsAtStart = true,
+    /** Put before fallback session ids (a cluster's process id and "."). */
+    sessionPrefix = "",
   ) {
-    this.sessions = new StreamSessions(fallback, (session) => this.closed(undefined, session, 1005, "the event stream ended"));
+    this.sessions = new StreamSessions(fallback, (session) => this.closed(undefined, session, 1005, "the event stream ended"), sessionPrefix);
     if (!alarmsAtStart) return;
     Promise.resolve(store.alarms()).then(
       (alarms) => alarms.forEach(({ room, at }) => this.timers.has(room) || this.arm(room, at)),
@@ -121,7 +123,7 @@ export class LocalRooms<S extends object> {
   }
 
   /** A fallback session's POST: its frames, one per line, as if they came on its socket. */
-  private post(address: RoomAddress, id: string, request: Request, maxMessageBytes: number): Promise<Response> {
+  protected post(address: RoomAddress, id: string, request: Request, maxMessageBytes: number): Promise<Response> {
     const session = this.sessions.find(id, roomKey(address));
     return postFrames(session, request, maxMessageBytes, (frame) => this.message(address, session!, frame));
   }

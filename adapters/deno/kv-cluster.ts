@@ -85,7 +85,7 @@ export function denoKvCluster(options: DenoKvClusterOptions): ClusterPort {
   const delivered = new Map<string, number>();
   /** Sends to one process, one after another, so its mail lands in order. */
   const sending = new Map<string, Promise<void>>();
-  const outbox = new Map<string, Mail[]>();
+  const outbox = new Map<string, { mails: Mail[]; stored: Promise<boolean> }>();
   let reading: Promise<void> | undefined;
   /** Connection records are written one after another, so a record's last write wins. */
   let records: Promise<void> = Promise.resolve();
@@ -106,18 +106,20 @@ export function denoKvCluster(options: DenoKvClusterOptions): ClusterPort {
       do {
         readAgain = false;
         const kv = await database;
-        const parts = new Map<string, { sender: string; n: number; texts: string[] }>();
+        const parts = new Map<string, { sender: string; n: number; stored: string; texts: string[] }>();
         const keys: Deno.KvKey[] = [];
         for await (const entry of kv.list<string>({ prefix: mailPrefix(processId) })) {
           const [, , , sender, n, part] = entry.key as [string, string, string, string, number, number];
           keys.push(entry.key);
           const id = `${sender}\u0000${n}`;
           let mail = parts.get(id);
-          if (!mail) parts.set(id, (mail = { sender, n, texts: [] }));
+          if (!mail) parts.set(id, (mail = { sender, n, stored: entry.versionstamp, texts: [] }));
           mail.texts[part] = entry.value;
         }
-        // Listed in key order: by sender, then number, so each sender's mail comes in the order it was sent.
-        for (const { sender, n, texts } of parts.values()) {
+        // In the order the mail was stored (versionstamps follow commits), then as numbered within one commit:
+        // each sender's mail in its order, and mail stored before other mail was sent comes first.
+        const ordered = [...parts.values()].sort((a, b) => (a.stored < b.stored ? -1 : a.stored > b.stored ? 1 : a.n - b.n));
+        for (const { sender, n, texts } of ordered) {
           if (n <= (delivered.get(sender) ?? -1)) continue;
           delivered.set(sender, n);
           try {
@@ -253,14 +255,24 @@ export function denoKvCluster(options: DenoKvClusterOptions): ClusterPort {
     },
     send(to, mail) {
       let batch = outbox.get(to);
-      if (batch) return void batch.push(mail);
-      outbox.set(to, (batch = [mail]));
-      queueMicrotask(() => {
-        outbox.delete(to);
-        const next = (sending.get(to) ?? Promise.resolve()).then(() => post(to, batch!)).catch(logged(`sending mail to process ${to}`));
-        sending.set(to, next);
-        void next.then(() => sending.get(to) === next && sending.delete(to));
-      });
+      if (!batch) {
+        const mails: Mail[] = [];
+        const stored = new Promise<boolean>((resolve) =>
+          queueMicrotask(() => {
+            outbox.delete(to);
+            const next = (sending.get(to) ?? Promise.resolve()).then(() => post(to, mails));
+            const done = next.then(
+              () => true,
+              (error) => (logged(`sending mail to process ${to}`)(error), false),
+            );
+            sending.set(to, done.then(() => {}));
+            void done.then((ok) => resolve(ok));
+          }),
+        );
+        outbox.set(to, (batch = { mails, stored }));
+      }
+      batch.mails.push(mail);
+      return batch.stored;
     },
     async connections(room) {
       const kv = await database;

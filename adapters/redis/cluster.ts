@@ -51,7 +51,7 @@ export function redisCluster(options: RedisClusterOptions): ClusterPort {
   let mailbox: Mailbox<Mail> | undefined;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   /** Mail waiting for this tick's end, by process: each batch goes in one round trip, in order. */
-  const outbox = new Map<string, Mail[]>();
+  const outbox = new Map<string, { mails: Mail[]; stored: Promise<boolean> }>();
   const beat = () => writer.set(aliveKey(processId), "1", "PX", leaseMs);
   const logged = (what: string) => (error: unknown) => console.error(`roomwire: ${what} failed`, error);
 
@@ -83,13 +83,21 @@ export function redisCluster(options: RedisClusterOptions): ClusterPort {
     send(to, mail) {
       let batch = outbox.get(to);
       if (!batch) {
-        outbox.set(to, (batch = []));
-        queueMicrotask(() => {
-          outbox.delete(to);
-          mailbox?.send(to, ...batch!).catch(logged(`sending mail to process ${to}`));
-        });
+        const mails: Mail[] = [];
+        const stored = new Promise<boolean>((resolve) =>
+          queueMicrotask(() => {
+            outbox.delete(to);
+            if (!mailbox) return resolve(false);
+            mailbox.send(to, ...mails).then(
+              () => resolve(true),
+              (error) => (logged(`sending mail to process ${to}`)(error), resolve(false)),
+            );
+          }),
+        );
+        outbox.set(to, (batch = { mails, stored }));
       }
-      batch.push(mail);
+      batch.mails.push(mail);
+      return batch.stored;
     },
     async connections(room) {
       const records = await writer.hgetall(connsKey(room));

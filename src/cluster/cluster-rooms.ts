@@ -1,4 +1,5 @@
 import type { ActionOutcome, ActionRequest } from "../actions.ts";
+import { deliverFrames, framesTooLarge, readBody } from "../fallback/post.ts";
 import type { FallbackLimits } from "../fallback/sessions.ts";
 import { HARD_QUEUE_FACTOR, SLOW_CONSUMER } from "../outbound.ts";
 import { resolveLimits } from "../limits.ts";
@@ -13,6 +14,9 @@ import { RemoteSocket } from "./remote-socket.ts";
 
 /** Frames a room's site holds while its owner is being found; past it a socket that sends more is closed with 1013. */
 const MAX_WAITING = 1000;
+
+/** Relayed fallback sessions whose rate a process tracks; past it, it starts again. */
+const MAX_RELAYED = 10_000;
 
 /** How far past the room's rate limit a forwarding process lets frames through: the owner still sees a flood, and closes it. */
 const FORWARD_RATE_FACTOR = 2;
@@ -48,9 +52,12 @@ interface Site<S> {
 }
 
 /** A request sent to another process, waiting for its answer. */
+/** What another process answers a request with: an action's outcome, an HTTP response, whether a relayed POST was taken, or that it moved or died. */
+type Answer = ActionOutcome | MailResponse | boolean | "moved" | "gone";
+
 interface Call {
   owner: string;
-  resolve(answer: ActionOutcome | MailResponse | "moved" | "gone"): void;
+  resolve(answer: Answer): void;
 }
 
 /**
@@ -80,6 +87,8 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
   private readonly holding = new Set<string>();
   /** Rooms kept live while work on them runs (an action, an HTTP request, an alarm), by count. */
   private readonly pins = new Map<string, number>();
+  /** The rate of each fallback session whose POSTs this process relays to another (see `post`). */
+  private readonly relayed = new Map<string, TokenBucket>();
 
   constructor(
     rooms: Record<string, AnyRoomDefinition>,
@@ -87,7 +96,8 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
     sockets: LocalSockets<S>,
     fallback?: FallbackLimits,
   ) {
-    super(rooms, cluster.store, sockets, fallback, false);
+    // A fallback session's id names its process, so a POST that lands elsewhere finds it (no sticky sessions).
+    super(rooms, cluster.store, sockets, fallback, false, `${cluster.processId}.`);
     this.me = cluster.processId;
     this.ready = cluster.start((mail) => this.mail(mail));
     this.ready.catch((error) => console.error("roomwire: the cluster did not start", error));
@@ -173,6 +183,31 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
       }
     }
     return new Response(`The room ${key} could not be reached in the cluster; try again.`, { status: 503 });
+  }
+
+  /** A fallback session's POST: here if this process holds its event stream, else relayed to the process that does. */
+  protected override async post(address: RoomAddress, id: string, request: Request, maxMessageBytes: number): Promise<Response> {
+    const key = roomKey(address);
+    const holder = id.slice(0, Math.max(0, id.indexOf(".")));
+    if (this.sessions.find(id, key) || holder === "" || holder === this.me || !(await this.cluster.alive([holder])).has(holder)) {
+      return super.post(address, id, request, maxMessageBytes);
+    }
+    const body = await readBody(request, maxMessageBytes);
+    if (body === undefined) return framesTooLarge(maxMessageBytes);
+    if (this.relayed.size >= MAX_RELAYED) this.relayed.clear();
+    let bucket = this.relayed.get(id);
+    if (!bucket) {
+      bucket = this.bucket(key);
+      if (bucket) this.relayed.set(id, bucket);
+    }
+    // As for a forwarded socket: beyond twice the room's rate, frames are dropped here.
+    const frames = body.split("\n").filter((frame) => frame !== "" && (!bucket || bucket.take(Date.now()) === "ok"));
+    if (frames.length === 0) return new Response(null, { status: 204 });
+    // Answered once the holder has passed the frames on, so the client's next POST, through any process, comes after them.
+    const taken = await this.ask(holder, (call) => ({ k: "post", room: key, from: this.me, call, session: id, body: frames.join("\n") }));
+    if (taken === true) return new Response(null, { status: 204 });
+    if (taken === false) return super.post(address, id, request, maxMessageBytes);
+    return new Response("The server holding this session stopped answering; open a new event stream.", { status: 503 });
   }
 
   override async close(): Promise<void> {
@@ -394,7 +429,7 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
 
   protected override socketPort(room: LiveRoom<S>, local: SocketPort<LocalSocket<S>>): SocketPort<AnySocket<S>> {
     return ownerPort(room, local, {
-      send: (to, mail) => this.cluster.send(to, mail),
+      send: (to, mail) => void this.cluster.send(to, mail),
       record: (conn, process, attachment) => this.record(room, conn, process ?? this.me, attachment),
     });
   }
@@ -433,11 +468,17 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
           (answer) => this.cluster.send(mail.from, { k: "replied", call: mail.call, response: typeof answer === "string" ? "moved" : answer.result }),
           (error) => console.error(`roomwire: an HTTP request to ${mail.room} failed`, error),
         );
+      case "post": {
+        const session = this.sessions.find(mail.session, mail.room);
+        if (session?.open) deliverFrames(session, mail.body, (frame) => this.message(undefined, session, frame));
+        return void this.cluster.send(mail.from, { k: "posted", call: mail.call, ok: session?.open === true });
+      }
       case "acted":
-      case "replied": {
+      case "replied":
+      case "posted": {
         const call = this.calls.get(mail.call);
         this.calls.delete(mail.call);
-        return call?.resolve(mail.k === "acted" ? mail.outcome : mail.response);
+        return call?.resolve(mail.k === "acted" ? mail.outcome : mail.k === "replied" ? mail.response : mail.ok);
       }
       default:
         return this.fromOwner(mail);
@@ -486,7 +527,7 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
    * process holds it; otherwise `elsewhere`, by default telling `from` the
    * room has moved.
    */
-  private owned(key: string, from: string, here: (room: LiveRoom<S>) => void, elsewhere = () => this.cluster.send(from, { k: "moved", room: key, from: this.me })): void {
+  private owned(key: string, from: string, here: (room: LiveRoom<S>) => void, elsewhere = () => void this.cluster.send(from, { k: "moved", room: key, from: this.me })): void {
     if (!Object.hasOwn(this.rooms, addressOf(key).type)) return elsewhere();
     this.at(key, here, (site) => {
       elsewhere();
@@ -563,9 +604,13 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
 
   /** A socket of this process as one forwarded to room `key`'s owner. */
   private forwarded(key: string, socket: LocalSocket<S>, opened: boolean, seen?: number): Forwarded<S> {
+    return { socket, opened, seen, bucket: this.bucket(key) };
+  }
+
+  /** What frames of one connection this process passes on for room `key`: twice the room's rate (none without a rate limit). */
+  private bucket(key: string): TokenBucket | undefined {
     const limit = resolveLimits(this.rooms[addressOf(key).type]?.limits).rateLimit;
-    const bucket = limit ? new TokenBucket({ burst: limit.burst * FORWARD_RATE_FACTOR, perSecond: limit.perSecond * FORWARD_RATE_FACTOR, closeAfterMs: Infinity }, Date.now()) : undefined;
-    return { socket, opened, seen, bucket };
+    return limit ? new TokenBucket({ burst: limit.burst * FORWARD_RATE_FACTOR, perSecond: limit.perSecond * FORWARD_RATE_FACTOR, closeAfterMs: Infinity }, Date.now()) : undefined;
   }
 
   /** Sends what waited for the owner to be known, in order. */
@@ -579,7 +624,7 @@ export class ClusterRooms<S extends object> extends LocalRooms<S> {
   }
 
   /** Sends `mail` to `owner` and waits for its answer (or for `owner` to die). */
-  private ask(owner: string, mail: (call: number) => Mail): Promise<ActionOutcome | MailResponse | "moved" | "gone"> {
+  private ask(owner: string, mail: (call: number) => Mail): Promise<Answer> {
     const call = this.nextCall++;
     return new Promise((resolve) => {
       this.calls.set(call, { owner, resolve });

@@ -34,8 +34,12 @@ export interface ClusterPort {
   holder(room: string): Promise<string | null>;
   /** Which of `processes` are alive (their liveness has not expired). */
   alive(processes: string[]): Promise<Set<string>>;
-  /** Appends `mail` to process `to`'s inbox; mails to one process arrive in the order sent. */
-  send(to: string, mail: Mail): void;
+  /**
+   * Appends `mail` to process `to`'s inbox; mails to one process arrive in
+   * the order sent, and mail stored before other mail is sent is read first.
+   * Resolves once it is stored (false when it could not be; it never rejects).
+   */
+  send(to: string, mail: Mail): Promise<boolean>;
   /** The room's recorded connections. */
   connections(room: string): Promise<ConnectionRecord[]>;
   /** Records (or updates) a connection, after everything recorded before it. */
@@ -74,6 +78,10 @@ export type Mail =
   | { k: "closed"; room: string; from: string; conn: string; code: number; reason: string }
   | { k: "act"; room: string; from: string; call: number; request: ActionRequest }
   | { k: "http"; room: string; from: string; call: number; request: MailRequest }
+  /** A fallback session's POST that reached another process than the one holding its event stream: its frames, one per line. */
+  | { k: "post"; room: string; from: string; call: number; session: string; body: string }
+  /** The frames of a relayed POST went to the room (`ok`), or the session had ended. */
+  | { k: "posted"; call: number; ok: boolean }
   // From the owner back:
   | { k: "opened"; room: string; conns: string[] }
   | { k: "frame"; room: string; conn: string; frame: MailFrame }

@@ -8,10 +8,20 @@ import type { StreamSession } from "./stream-session.ts";
 export async function postFrames(session: StreamSession | undefined, request: Request, maxBytes: number, deliver: (frame: string) => void): Promise<Response> {
   if (!session?.open) return new Response("No such fallback session here: it ended or never existed. Open a new event stream.", { status: 404 });
   const body = await readBody(request, maxBytes);
-  if (body === undefined) return new Response(`The frames are over ${maxBytes} bytes; send fewer or smaller frames at a time.`, { status: 413 });
+  if (body === undefined) return framesTooLarge(maxBytes);
+  deliverFrames(session, body, deliver);
+  return new Response(null, { status: 204 });
+}
+
+/** The 413 of a POST whose frames are over `maxBytes`. */
+export function framesTooLarge(maxBytes: number): Response {
+  return new Response(`The frames are over ${maxBytes} bytes; send fewer or smaller frames at a time.`, { status: 413 });
+}
+
+/** A POST's body, one frame per line, to the session's room: the client was heard from. */
+export function deliverFrames(session: StreamSession, body: string, deliver: (frame: string) => void): void {
   session.heardAt = Date.now();
   for (const frame of body.split("\n")) if (frame !== "") deliver(frame);
-  return new Response(null, { status: 204 });
 }
 
 /** A refused body is still read (and dropped) up to this many times the limit, so the connection stays usable; past that it is cut. */

@@ -39,6 +39,8 @@ export class StreamSessions {
     limits: FallbackLimits | undefined,
     /** A session ended, from either side: the room must learn it as a close. */
     private readonly ended: (session: StreamSession, room: string) => void,
+    /** Put before every session id (see `StreamSession`). */
+    private readonly idPrefix: string = "",
   ) {
     this.limits = { ...DEFAULT_FALLBACK_LIMITS, ...limits };
   }
@@ -56,7 +58,7 @@ export class StreamSessions {
     const session = new StreamSession(attachment, (ended) => {
       if (this.byId.delete(ended.id)) this.ended(ended, room);
       if (this.byId.size === 0) this.stopSweeping();
-    });
+    }, this.idPrefix);
     this.byId.set(session.id, { session, room, client });
     this.sweeper ??= setInterval(() => this.sweep(), Math.max(1_000, this.limits.idleMs / 4));
     return session;

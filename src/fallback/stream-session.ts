@@ -22,7 +22,7 @@ const SEQ_AT_END = /,"seq":(\d+)\}$/;
  */
 export class StreamSession {
   /** Unguessable: whoever knows it may send frames as this connection. */
-  readonly id: string = crypto.randomUUID();
+  readonly id: string;
   readonly response: Response;
   attachment: Attachment;
   /** When the client was last heard from (a POST, or the stream's start). */
@@ -35,7 +35,10 @@ export class StreamSession {
     attachment: Attachment,
     /** The stream ended from the client's side (it went away) or the server's. */
     private readonly onEnd: (session: StreamSession) => void,
+    /** Put before the random part of the id (a cluster's process id, so any process can route a POST to it). */
+    idPrefix: string = "",
   ) {
+    this.id = `${idPrefix}${crypto.randomUUID()}`;
     this.attachment = attachment;
     const stream = new ReadableStream<Uint8Array>(
       {
