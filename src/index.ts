@@ -27,4 +27,5 @@ export { postFrames, readBody } from "./fallback/post.ts";
 export { ClusterRooms } from "./cluster/cluster-rooms.ts";
 export { processRooms, type ClusterOption } from "./cluster/process-rooms.ts";
 export { RemoteSocket } from "./cluster/remote-socket.ts";
+export { Outbox } from "./cluster/outbox.ts";
 export type { ClusterPort, ConnectionRecord, Mail, MailConnection, MailFrame, MailRequest, MailResponse } from "./cluster/port.ts";

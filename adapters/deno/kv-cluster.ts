@@ -1,4 +1,4 @@
-import type { ClusterPort, ConnectionRecord, Mail } from "../../src/index.ts";
+import { Outbox, type ClusterPort, type ConnectionRecord, type Mail } from "../../src/index.ts";
 import { KvRooms } from "./kv-storage.ts";
 
 /** Options of `denoKvCluster`. */
@@ -83,9 +83,7 @@ export function denoKvCluster(options: DenoKvClusterOptions): ClusterPort {
   let sequence = 0;
   /** The last mail number delivered from each sender. */
   const delivered = new Map<string, number>();
-  /** Sends to one process, one after another, so its mail lands in order. */
-  const sending = new Map<string, Promise<void>>();
-  const outbox = new Map<string, { mails: Mail[]; stored: Promise<boolean> }>();
+
   let reading: Promise<void> | undefined;
   /** Connection records are written one after another, so a record's last write wins. */
   let records: Promise<void> = Promise.resolve();
@@ -170,6 +168,9 @@ export function denoKvCluster(options: DenoKvClusterOptions): ClusterPort {
   const getLease = async (room: string) => (await database).get<Lease>(leaseKey(room));
   const live = (lease: Lease | null) => lease !== null && lease.expiresAt > Date.now();
 
+  // One batch at a time to each instance, so its mail lands in order.
+  const outbox = new Outbox<Mail>(post, (to, error) => logged(`sending mail to process ${to}`)(error));
+
   return {
     processId,
     leaseMs,
@@ -197,7 +198,7 @@ export function denoKvCluster(options: DenoKvClusterOptions): ClusterPort {
       clearInterval(heartbeat);
       clearInterval(poller);
       await watcher?.cancel().catch(() => {});
-      await Promise.allSettled([...sending.values()]);
+      await outbox.settled();
       const kv = await database;
       await kv.delete(aliveKey(processId)).catch(() => {});
       await rooms.close();
@@ -253,27 +254,7 @@ export function denoKvCluster(options: DenoKvClusterOptions): ClusterPort {
       }
       return found;
     },
-    send(to, mail) {
-      let batch = outbox.get(to);
-      if (!batch) {
-        const mails: Mail[] = [];
-        const stored = new Promise<boolean>((resolve) =>
-          queueMicrotask(() => {
-            outbox.delete(to);
-            const next = (sending.get(to) ?? Promise.resolve()).then(() => post(to, mails));
-            const done = next.then(
-              () => true,
-              (error) => (logged(`sending mail to process ${to}`)(error), false),
-            );
-            sending.set(to, done.then(() => {}));
-            void done.then((ok) => resolve(ok));
-          }),
-        );
-        outbox.set(to, (batch = { mails, stored }));
-      }
-      batch.mails.push(mail);
-      return batch.stored;
-    },
+    send: (to, mail) => outbox.send(to, mail),
     async connections(room) {
       const kv = await database;
       const records: ConnectionRecord[] = [];

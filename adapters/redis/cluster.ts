@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import type { ClusterPort, ConnectionRecord, Mail } from "../../src/index.ts";
+import { Outbox, type ClusterPort, type ConnectionRecord, type Mail } from "../../src/index.ts";
 import { Leases } from "./lease.ts";
 import { Mailbox } from "./mailbox.ts";
 import { redisStore } from "./store.ts";
@@ -50,8 +50,11 @@ export function redisCluster(options: RedisClusterOptions): ClusterPort {
   const store = redisStore(writer, leases.fence);
   let mailbox: Mailbox<Mail> | undefined;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
-  /** Mail waiting for this tick's end, by process: each batch goes in one round trip, in order. */
-  const outbox = new Map<string, { mails: Mail[]; stored: Promise<boolean> }>();
+  // Each batch goes in one round trip.
+  const outbox = new Outbox<Mail>(
+    (to, mails) => (mailbox ? mailbox.send(to, ...mails) : Promise.reject(new Error("the cluster has not started"))),
+    (to, error) => logged(`sending mail to process ${to}`)(error),
+  );
   const beat = () => writer.set(aliveKey(processId), "1", "PX", leaseMs);
   const logged = (what: string) => (error: unknown) => console.error(`roomwire: ${what} failed`, error);
 
@@ -67,6 +70,7 @@ export function redisCluster(options: RedisClusterOptions): ClusterPort {
     },
     async stop() {
       clearInterval(heartbeat);
+      await outbox.settled();
       mailbox?.stop();
       await writer.del(aliveKey(processId)).catch(() => {});
       await writer.quit().catch(() => writer.disconnect());
@@ -80,25 +84,7 @@ export function redisCluster(options: RedisClusterOptions): ClusterPort {
       const found = await writer.mget(...processes.map(aliveKey));
       return new Set(processes.filter((_, i) => found[i] !== null));
     },
-    send(to, mail) {
-      let batch = outbox.get(to);
-      if (!batch) {
-        const mails: Mail[] = [];
-        const stored = new Promise<boolean>((resolve) =>
-          queueMicrotask(() => {
-            outbox.delete(to);
-            if (!mailbox) return resolve(false);
-            mailbox.send(to, ...mails).then(
-              () => resolve(true),
-              (error) => (logged(`sending mail to process ${to}`)(error), resolve(false)),
-            );
-          }),
-        );
-        outbox.set(to, (batch = { mails, stored }));
-      }
-      batch.mails.push(mail);
-      return batch.stored;
-    },
+    send: (to, mail) => outbox.send(to, mail),
     async connections(room) {
       const records = await writer.hgetall(connsKey(room));
       return Object.values(records).map((text) => JSON.parse(text) as ConnectionRecord);
